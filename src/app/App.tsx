@@ -1,0 +1,41 @@
+import { useEffect } from 'react';
+import { cancelJob, generate } from '../state/engine-bridge.ts';
+import { Gallery } from '../ui/Gallery.tsx';
+import { GenerateForm } from '../ui/GenerateForm.tsx';
+import { NoticeBar } from '../ui/NoticeBar.tsx';
+import { ProgressPanel } from '../ui/ProgressPanel.tsx';
+import { StatusLine } from '../ui/StatusLine.tsx';
+
+export function App() {
+  useEffect(() => {
+    // Ctrl+Enter generates and Esc cancels from anywhere, as in the desktop studios.
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+        e.preventDefault();
+        generate();
+      } else if (e.key === 'Escape') {
+        cancelJob();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+  return (
+    <div className="app">
+      <header>
+        <h1>Latent Studio</h1>
+        <StatusLine />
+      </header>
+      <NoticeBar />
+      <main>
+        <aside className="controls">
+          <GenerateForm />
+        </aside>
+        <div className="output">
+          <ProgressPanel />
+          <Gallery />
+        </div>
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,142 @@
+/**
+ * The typed protocol between the UI thread and the engine worker.
+ *
+ * One hand-written union per direction (after onnxruntime-web's proxy-messages.ts). Every request
+ * carries a job id and ends in exactly one terminal event: `ready` for `load`, `done` for
+ * `generate`, or `error` / `cancelled` for either. Pixel buffers travel as transferables.
+ */
+import type { GenerationParams } from './params.ts';
+
+export type JobId = number;
+export type BackendChoice = 'auto' | 'webgpu' | 'wasm';
+export type Backend = 'webgpu' | 'wasm' | 'cpu';
+
+export interface ModelRef {
+  id: string;
+  /** Base URL of a folder in the diffusers ONNX layout (model_index.json, unet/model.onnx, …). */
+  baseUrl: string;
+}
+
+export type ErrorCode =
+  | 'bad-params'
+  | 'no-model'
+  | 'model-missing-file'
+  | 'model-corrupt'
+  | 'model-unsupported'
+  | 'backend-unavailable'
+  | 'device-lost'
+  | 'out-of-memory'
+  | 'internal';
+
+export interface ModelSummary {
+  id: string;
+  /** Default image size in pixels (U-Net sample size × VAE factor). */
+  width: number;
+  height: number;
+  /** Sizes must be multiples of this (VAE factor × 8). */
+  sizeMultiple: number;
+  defaultSampler: string;
+  /** Token limit of the text encoder per chunk, 77 for CLIP. */
+  maxTokens: number;
+  /** True when the U-Net only accepts one 77-token chunk (long prompts are truncated). */
+  fixedSequence: boolean;
+}
+
+export interface PhaseTimings {
+  tokenizeMs: number;
+  textEncoderMs: number;
+  unetMs: number[];
+  schedulerMs: number;
+  vaeMs: number;
+  totalMs: number;
+  /** Σ of time spent inside session.run, for the overhead ratio the bench prints. */
+  sessionRunMs: number;
+}
+
+export type EngineRequest =
+  | { type: 'load'; job: JobId; model: ModelRef; backend: BackendChoice }
+  | { type: 'generate'; job: JobId; params: GenerationParams; preview: boolean }
+  | { type: 'cancel'; job: JobId }
+  /** Answered at once, between denoising steps if a job runs: the prompt boxes' token counters. */
+  | { type: 'count-tokens'; job: JobId; prompt: string; negativePrompt: string };
+
+export interface TokenCount {
+  used: number;
+  limit: number;
+}
+
+export type EngineEvent =
+  | { type: 'load-progress'; job: JobId; file: string; loaded: number; total: number }
+  | {
+      type: 'ready';
+      job: JobId;
+      backend: Backend;
+      adapter: string | null;
+      threads: number;
+      crossOriginIsolated: boolean;
+      model: ModelSummary;
+    }
+  | {
+      type: 'progress';
+      job: JobId;
+      image: number;
+      images: number;
+      step: number;
+      steps: number;
+      preview?: { rgba: Uint8ClampedArray; width: number; height: number };
+    }
+  | {
+      type: 'image';
+      job: JobId;
+      index: number;
+      rgba: Uint8ClampedArray;
+      width: number;
+      height: number;
+      seed: string;
+      timings: PhaseTimings;
+      /** Tokens dropped because the model accepts only one 77-token chunk. */
+      droppedTokens: number;
+    }
+  | { type: 'token-count'; job: JobId; prompt: TokenCount; negativePrompt: TokenCount; fixedSequence: boolean }
+  | { type: 'done'; job: JobId }
+  | { type: 'error'; job: JobId; code: ErrorCode; message: string }
+  | { type: 'cancelled'; job: JobId };
+
+export const isTerminalEvent = (event: EngineEvent): boolean =>
+  event.type === 'ready' ||
+  event.type === 'done' ||
+  event.type === 'error' ||
+  event.type === 'cancelled' ||
+  event.type === 'token-count';
+
+/** The buffers to transfer with an event, so pixels move instead of being copied. */
+export function transferablesOf(event: EngineEvent): ArrayBuffer[] {
+  switch (event.type) {
+    case 'image':
+      return [event.rgba.buffer as ArrayBuffer];
+    case 'progress':
+      return event.preview ? [event.preview.rgba.buffer as ArrayBuffer] : [];
+    case 'load-progress':
+    case 'token-count':
+    case 'ready':
+    case 'done':
+    case 'error':
+    case 'cancelled':
+      return [];
+    default: {
+      const unreachable: never = event;
+      return unreachable;
+    }
+  }
+}
+
+/** An error that already knows which code and message the user should see. */
+export class EngineError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'EngineError';
+  }
+}

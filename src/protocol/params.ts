@@ -1,0 +1,103 @@
+/**
+ * Generation parameters as the user sets them, their limits, and validation.
+ *
+ * Validation lives here (pure) so the UI, the worker and the CLI reject the same inputs with the
+ * same messages: the UI shows the message next to the form, the worker refuses a job it would
+ * otherwise run with NaN latents, and the CLI prints it.
+ */
+
+export const LIMITS = {
+  steps: { min: 1, max: 150 },
+  cfg: { min: 1, max: 30 },
+  batch: { min: 1, max: 16 },
+  size: { min: 64, max: 2048 },
+  promptChars: 20_000,
+} as const;
+
+/** Seeds span torch's accepted range 0 … 2^64−1; torch keeps the low 32 bits. */
+export const MAX_SEED = 2n ** 64n - 1n;
+
+export interface GenerationParams {
+  prompt: string;
+  negativePrompt: string;
+  /** Decimal string so the full 64-bit range survives JSON, postMessage and IndexedDB. */
+  seed: string;
+  steps: number;
+  cfg: number;
+  sampler: string;
+  width: number;
+  height: number;
+  batchCount: number;
+}
+
+export interface ParamIssue {
+  field: keyof GenerationParams;
+  message: string;
+}
+
+/** Parses a seed typed by a person: a non-negative integer up to 2^64−1. */
+export function parseSeed(text: string): bigint | null {
+  const trimmed = text.trim();
+  if (!/^\d{1,20}$/.test(trimmed)) return null;
+  const value = BigInt(trimmed);
+  return value <= MAX_SEED ? value : null;
+}
+
+/** Seed of the i-th image of a batch (seed, seed+1, … as A1111 and diffusers do), wrapping at 2^64. */
+export function seedForImage(seed: string, index: number): string {
+  const base = parseSeed(seed) ?? 0n;
+  return ((base + BigInt(index)) & MAX_SEED).toString();
+}
+
+/** A random seed in torch's effective range (32 bits), from a source of uniform numbers in [0,1). */
+export function randomSeed(random: () => number): string {
+  return Math.floor(random() * 2 ** 32).toString();
+}
+
+/**
+ * Checks every field and returns the problems found (empty when the params can run).
+ * `vaeFactor` is the model's pixel-per-latent factor; sizes must be multiples of it times 8 so
+ * every U-Net level divides evenly.
+ */
+export function validateParams(
+  params: GenerationParams,
+  options: { samplers: readonly string[]; sizeMultiple: number },
+): ParamIssue[] {
+  const issues: ParamIssue[] = [];
+  const intInRange = (field: keyof GenerationParams, label: string, min: number, max: number) => {
+    const value = params[field];
+    if (typeof value !== 'number' || !Number.isFinite(value) || !Number.isInteger(value)) {
+      issues.push({ field, message: `${label} must be a whole number between ${min} and ${max}.` });
+    } else if (value < min || value > max) {
+      issues.push({ field, message: `${label} must be between ${min} and ${max} (got ${value}).` });
+    }
+  };
+  if (typeof params.prompt !== 'string') issues.push({ field: 'prompt', message: 'Prompt must be text.' });
+  else if (params.prompt.length > LIMITS.promptChars)
+    issues.push({ field: 'prompt', message: `Prompt is too long (${params.prompt.length} characters; at most ${LIMITS.promptChars}).` });
+  if (typeof params.negativePrompt !== 'string')
+    issues.push({ field: 'negativePrompt', message: 'Negative prompt must be text.' });
+  else if (params.negativePrompt.length > LIMITS.promptChars)
+    issues.push({ field: 'negativePrompt', message: `Negative prompt is too long (at most ${LIMITS.promptChars} characters).` });
+  if (parseSeed(String(params.seed)) === null)
+    issues.push({ field: 'seed', message: 'Seed must be a whole number from 0 to 18446744073709551615.' });
+  intInRange('steps', 'Steps', LIMITS.steps.min, LIMITS.steps.max);
+  intInRange('batchCount', 'Batch count', LIMITS.batch.min, LIMITS.batch.max);
+  if (typeof params.cfg !== 'number' || !Number.isFinite(params.cfg)) {
+    issues.push({ field: 'cfg', message: `CFG scale must be a number between ${LIMITS.cfg.min} and ${LIMITS.cfg.max}.` });
+  } else if (params.cfg < LIMITS.cfg.min || params.cfg > LIMITS.cfg.max) {
+    issues.push({ field: 'cfg', message: `CFG scale must be between ${LIMITS.cfg.min} and ${LIMITS.cfg.max} (got ${params.cfg}).` });
+  }
+  for (const field of ['width', 'height'] as const) {
+    const label = field === 'width' ? 'Width' : 'Height';
+    const value = params[field];
+    if (!Number.isInteger(value) || value < LIMITS.size.min || value > LIMITS.size.max) {
+      issues.push({ field, message: `${label} must be between ${LIMITS.size.min} and ${LIMITS.size.max} pixels.` });
+    } else if (value % options.sizeMultiple !== 0) {
+      issues.push({ field, message: `${label} must be a multiple of ${options.sizeMultiple} for this model.` });
+    }
+  }
+  if (!options.samplers.includes(params.sampler))
+    issues.push({ field: 'sampler', message: `Unknown sampler "${params.sampler}".` });
+  return issues;
+}

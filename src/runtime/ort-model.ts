@@ -1,0 +1,286 @@
+/**
+ * Builds a DiffusionModel (the pipeline's interfaces) from a folder in Hugging Face's diffusers
+ * ONNX layout, over whichever onnxruntime the caller passes in (onnxruntime-web in the worker,
+ * onnxruntime-node in the CLI). It reads each session's declared inputs and adapts to them
+ * instead of assuming: int32/int64 input_ids; int64/float32/float16 timesteps; float16 or
+ * float32 tensors (converted at this boundary); fixed or dynamic batch and sequence axes.
+ */
+import type * as Ort from 'onnxruntime-common';
+import { fromFloat16Bits, toFloat16Bits } from '../math/float16.ts';
+import { parseLatentRgbMap, SD_LATENT_RGB } from '../math/image.ts';
+import type { Float32Tensor } from '../math/tensor.ts';
+import type { DiffusionModel, ModelInfo, TextEncoderModel, UnetModel, VaeDecoderModel } from '../pipeline/types.ts';
+import type { PromptTokenizer } from '../prompt/index.ts';
+import { EngineError, type ModelSummary } from '../protocol/messages.ts';
+import { defaultSamplerFor, parseSchedulerConfig, SAMPLERS } from '../schedulers/index.ts';
+import { readJson, readOptionalJson, type ModelFileSource, type ProgressCallback } from './model-source.ts';
+
+export type OrtApi = Pick<typeof Ort, 'InferenceSession' | 'Tensor'>;
+
+/** Counts time spent inside session.run, so the bench can print overhead ratios. */
+export interface RunStats {
+  sessionRunMs: number;
+  runs: number;
+}
+
+export interface LoadOptions {
+  ort: OrtApi;
+  source: ModelFileSource;
+  id: string;
+  sessionOptions: Ort.InferenceSession.SessionOptions;
+  loadTokenizer: (files: { tokenizerJson: unknown; tokenizerConfig: unknown }) => Promise<PromptTokenizer>;
+  onProgress?: ProgressCallback;
+  now: () => number;
+  /** Graph files whose weights live in a sibling `<file>_data` (external data). */
+  externalData?: readonly string[];
+}
+
+export interface LoadedModel {
+  model: DiffusionModel;
+  summary: ModelSummary;
+  stats: RunStats;
+  release(): Promise<void>;
+}
+
+type TensorMeta = { name: string; type: Ort.Tensor.Type; shape: readonly (number | string)[] };
+
+function tensorMeta(session: Ort.InferenceSession, names: readonly string[], kind: 'input' | 'output'): TensorMeta {
+  const list = kind === 'input' ? session.inputMetadata : session.outputMetadata;
+  for (const name of names) {
+    const meta = list.find((m) => m.name === name);
+    if (meta?.isTensor) return { name: meta.name, type: meta.type, shape: meta.shape };
+  }
+  const fallback = kind === 'output' ? list[0] : undefined;
+  if (fallback?.isTensor) return { name: fallback.name, type: fallback.type, shape: fallback.shape };
+  throw new EngineError(
+    'model-unsupported',
+    `The model has no ${kind} named ${names.join(' or ')} (it has ${list.map((m) => m.name).join(', ')}).`,
+  );
+}
+
+const isDynamic = (dim: number | string | undefined) => typeof dim !== 'number' || dim < 0;
+
+function floatTensor(ort: OrtApi, type: Ort.Tensor.Type, t: Float32Tensor): Ort.Tensor {
+  if (type === 'float16') return new ort.Tensor('float16', toFloat16Bits(t.data), t.dims);
+  if (type === 'float32') return new ort.Tensor('float32', t.data, t.dims);
+  throw new EngineError('model-unsupported', `Unsupported tensor type ${type} (expected float32 or float16).`);
+}
+
+async function readFloat(tensor: Ort.Tensor): Promise<Float32Tensor> {
+  const data = tensor.location === 'cpu' ? tensor.data : await tensor.getData(true);
+  const dims = [...tensor.dims];
+  if (data instanceof Float32Array) return { data, dims };
+  if (tensor.type === 'float16') {
+    // Float16Array where the platform has it, raw Uint16Array bits otherwise.
+    const bits = data instanceof Uint16Array ? data : null;
+    return { data: bits ? fromFloat16Bits(bits) : Float32Array.from(data as ArrayLike<number>), dims };
+  }
+  throw new EngineError('model-unsupported', `Unsupported output type ${tensor.type}.`);
+}
+
+async function createSession(
+  options: LoadOptions,
+  path: string,
+): Promise<Ort.InferenceSession> {
+  const bytes = await options.source.readBytes(path, options.onProgress);
+  const sessionOptions: Ort.InferenceSession.SessionOptions = { ...options.sessionOptions };
+  // Large exports keep weights next to the graph (model.onnx_data); the catalog says which.
+  if (options.externalData?.includes(path)) {
+    const dataPath = `${path}_data`;
+    const data = await options.source.readBytes(dataPath, options.onProgress);
+    sessionOptions.externalData = [{ path: dataPath.slice(dataPath.lastIndexOf('/') + 1), data }];
+  }
+  try {
+    return await options.ort.InferenceSession.create(bytes, sessionOptions);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new EngineError('model-corrupt', `Could not load ${path}: ${message}`);
+  }
+}
+
+function timedRun(
+  session: Ort.InferenceSession,
+  stats: RunStats,
+  now: () => number,
+): (feeds: Record<string, Ort.Tensor>) => Promise<Ort.InferenceSession.ReturnType> {
+  return async (feeds) => {
+    const t0 = now();
+    try {
+      return await session.run(feeds);
+    } finally {
+      stats.sessionRunMs += now() - t0;
+      stats.runs += 1;
+    }
+  };
+}
+
+function textEncoderOf(ort: OrtApi, session: Ort.InferenceSession, stats: RunStats, now: () => number): TextEncoderModel {
+  const input = tensorMeta(session, ['input_ids'], 'input');
+  const output = tensorMeta(session, ['last_hidden_state'], 'output');
+  const dynamicBatch = isDynamic(input.shape[0]);
+  const run = timedRun(session, stats, now);
+  const idsTensor = (rows: readonly (readonly number[])[]) => {
+    const width = rows[0]?.length ?? 0;
+    const flat = rows.flat();
+    const dims = [rows.length, width];
+    if (input.type === 'int64') return new ort.Tensor('int64', BigInt64Array.from(flat, (v) => BigInt(v)), dims);
+    if (input.type === 'int32') return new ort.Tensor('int32', Int32Array.from(flat), dims);
+    throw new EngineError('model-unsupported', `Unsupported input_ids type ${input.type}.`);
+  };
+  return {
+    async encode(rows) {
+      const batches = dynamicBatch ? [rows] : rows.map((r) => [r]);
+      const parts: Float32Tensor[] = [];
+      for (const batch of batches) {
+        const result = await run({ [input.name]: idsTensor(batch) });
+        const out = result[output.name];
+        if (!out) throw new EngineError('model-unsupported', `The text encoder returned no ${output.name}.`);
+        parts.push(await readFloat(out));
+        out.dispose();
+      }
+      if (parts.length === 1) return parts[0] as Float32Tensor;
+      const first = parts[0] as Float32Tensor;
+      const data = new Float32Array(parts.reduce((n, p) => n + p.data.length, 0));
+      parts.forEach((p, i) => data.set(p.data, i * p.data.length));
+      return { data, dims: [parts.length, ...first.dims.slice(1)] };
+    },
+  };
+}
+
+function unetOf(ort: OrtApi, session: Ort.InferenceSession, stats: RunStats, now: () => number): UnetModel {
+  const sample = tensorMeta(session, ['sample'], 'input');
+  const timestep = tensorMeta(session, ['timestep'], 'input');
+  const context = tensorMeta(session, ['encoder_hidden_states'], 'input');
+  const output = tensorMeta(session, ['out_sample'], 'output');
+  const run = timedRun(session, stats, now);
+  const channels = typeof sample.shape[1] === 'number' && sample.shape[1] > 0 ? sample.shape[1] : 4;
+  const seq = context.shape[1];
+  const timestepTensor = (t: number, batch: number): Ort.Tensor => {
+    // A declared scalar gets a scalar; otherwise one value per batch row (or the fixed size).
+    const fixed = timestep.shape[0];
+    const count = timestep.shape.length === 0 ? 1 : isDynamic(fixed) ? batch : (fixed as number);
+    const dims = timestep.shape.length === 0 ? [] : [count];
+    switch (timestep.type) {
+      case 'int64':
+        return new ort.Tensor('int64', new BigInt64Array(count).fill(BigInt(Math.round(t))), dims);
+      case 'int32':
+        return new ort.Tensor('int32', new Int32Array(count).fill(Math.round(t)), dims);
+      case 'float32':
+        return new ort.Tensor('float32', new Float32Array(count).fill(t), dims);
+      case 'float16':
+        return new ort.Tensor('float16', toFloat16Bits(new Float32Array(count).fill(t)), dims);
+      default:
+        throw new EngineError('model-unsupported', `Unsupported timestep type ${timestep.type}.`);
+    }
+  };
+  return {
+    dynamicBatch: isDynamic(sample.shape[0]),
+    fixedSequenceLength: isDynamic(seq) ? null : (seq as number),
+    latentChannels: channels,
+    async predict(x, t, ctx) {
+      const batch = x.dims[0] ?? 1;
+      const result = await run({
+        [sample.name]: floatTensor(ort, sample.type, x),
+        [timestep.name]: timestepTensor(t, batch),
+        [context.name]: floatTensor(ort, context.type, ctx),
+      });
+      const out = result[output.name];
+      if (!out) throw new EngineError('model-unsupported', `The U-Net returned no ${output.name}.`);
+      const value = await readFloat(out);
+      out.dispose();
+      return value;
+    },
+  };
+}
+
+function vaeDecoderOf(ort: OrtApi, session: Ort.InferenceSession, stats: RunStats, now: () => number): VaeDecoderModel {
+  const input = tensorMeta(session, ['latent_sample'], 'input');
+  const output = tensorMeta(session, ['sample'], 'output');
+  const run = timedRun(session, stats, now);
+  return {
+    async decode(latents) {
+      const result = await run({ [input.name]: floatTensor(ort, input.type, latents) });
+      const out = result[output.name];
+      if (!out) throw new EngineError('model-unsupported', `The VAE decoder returned no ${output.name}.`);
+      const value = await readFloat(out);
+      out.dispose();
+      return value;
+    },
+  };
+}
+
+const numberOr = (value: unknown, fallback: number) =>
+  typeof value === 'number' && Number.isFinite(value) ? value : fallback;
+
+/** Loads tokenizer, configs and the three sessions of a diffusers ONNX folder. */
+export async function loadOrtModel(options: LoadOptions): Promise<LoadedModel> {
+  const { source } = options;
+  const [schedulerJson, tokenizerJson, tokenizerConfig, vaeConfig, unetConfig, latentRgbJson] = await Promise.all([
+    readJson(source, 'scheduler/scheduler_config.json'),
+    readJson(source, 'tokenizer/tokenizer.json'),
+    readOptionalJson(source, 'tokenizer/tokenizer_config.json'),
+    readOptionalJson(source, 'vae_decoder/config.json'),
+    readOptionalJson(source, 'unet/config.json'),
+    readOptionalJson(source, 'vae_decoder/latent_rgb.json'),
+  ]);
+  let schedulerConfig;
+  try {
+    schedulerConfig = parseSchedulerConfig(schedulerJson);
+  } catch (error) {
+    throw new EngineError('model-corrupt', `scheduler/scheduler_config.json: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  let tokenizer: PromptTokenizer;
+  try {
+    tokenizer = await options.loadTokenizer({ tokenizerJson, tokenizerConfig: tokenizerConfig ?? {} });
+  } catch (error) {
+    throw new EngineError('model-corrupt', `tokenizer/: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const vae = (vaeConfig ?? {}) as Record<string, unknown>;
+  const unetCfg = (unetConfig ?? {}) as Record<string, unknown>;
+  const blockOut = Array.isArray(vae['block_out_channels']) ? vae['block_out_channels'].length : 4;
+  const vaeFactor = numberOr(vae['vae_scale_factor'], 2 ** Math.max(0, blockOut - 1));
+
+  const stats: RunStats = { sessionRunMs: 0, runs: 0 };
+  // WebGPU sessions must be created one at a time (RUNTIME-NOTES); sequential on every backend.
+  const textSession = await createSession(options, 'text_encoder/model.onnx');
+  const unetSession = await createSession(options, 'unet/model.onnx');
+  const vaeSession = await createSession(options, 'vae_decoder/model.onnx');
+
+  const unet = unetOf(options.ort, unetSession, stats, options.now);
+  const sampleShape = tensorMeta(unetSession, ['sample'], 'input').shape;
+  const declaredSize = typeof sampleShape[2] === 'number' && sampleShape[2] > 0 ? sampleShape[2] : null;
+  const sampleSize = numberOr(unetCfg['sample_size'], declaredSize ?? 64);
+  const info: ModelInfo = {
+    id: options.id,
+    scalingFactor: numberOr(vae['scaling_factor'], 0.18215),
+    vaeFactor,
+    sampleSize,
+    latentRgb: parseLatentRgbMap(latentRgbJson) ?? SD_LATENT_RGB,
+  };
+  const model: DiffusionModel = {
+    info,
+    tokenizer,
+    textEncoder: textEncoderOf(options.ort, textSession, stats, options.now),
+    unet,
+    vaeDecoder: vaeDecoderOf(options.ort, vaeSession, stats, options.now),
+    schedulerConfig,
+  };
+  const defaultSampler = defaultSamplerFor(schedulerConfig);
+  const summary: ModelSummary = {
+    id: options.id,
+    width: sampleSize * vaeFactor,
+    height: sampleSize * vaeFactor,
+    sizeMultiple: vaeFactor * 8,
+    defaultSampler: SAMPLERS.some((s) => s.id === defaultSampler) ? defaultSampler : 'euler',
+    maxTokens: 77,
+    fixedSequence: unet.fixedSequenceLength !== null,
+  };
+  return {
+    model,
+    summary,
+    stats,
+    async release() {
+      await Promise.all([textSession.release(), unetSession.release(), vaeSession.release()]);
+    },
+  };
+}

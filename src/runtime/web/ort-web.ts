@@ -1,0 +1,89 @@
+/**
+ * onnxruntime-web in the engine worker: the only browser module that imports onnxruntime.
+ * Uses the native WebGPU build (`onnxruntime-web/webgpu`, the one transformers.js imports, so the
+ * bundle holds one ORT), whose asyncify wasm also runs the WASM (CPU) execution provider. The
+ * wasm files are served from the app (Vite `?url` imports), never from a CDN.
+ */
+/// <reference types="@webgpu/types" />
+import * as ort from 'onnxruntime-web/webgpu';
+import wasmMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
+import wasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
+import { EngineError, type Backend, type BackendChoice, type ModelRef } from '../../protocol/messages.ts';
+import { loadClipTokenizer } from '../clip-tokenizer.ts';
+import { httpModelSource, type ModelFileSource } from '../model-source.ts';
+import { loadOrtModel, type LoadedModel } from '../ort-model.ts';
+
+ort.env.wasm.wasmPaths = { mjs: wasmMjsUrl, wasm: wasmUrl };
+const isolated = globalThis.crossOriginIsolated === true;
+// ORT's own default; set explicitly so the status line can tell the user which case applies.
+const threads = isolated ? Math.min(4, Math.ceil((navigator.hardwareConcurrency || 1) / 2)) : 1;
+ort.env.wasm.numThreads = threads;
+
+export interface WebBackend {
+  backend: Backend;
+  adapter: string | null;
+  threads: number;
+  crossOriginIsolated: boolean;
+}
+
+let adapterPromise: Promise<GPUAdapter | null> | null = null;
+
+async function getAdapter(): Promise<GPUAdapter | null> {
+  if (!('gpu' in navigator) || !navigator.gpu) return null;
+  adapterPromise ??= navigator.gpu.requestAdapter().catch(() => null);
+  return adapterPromise;
+}
+
+function describeAdapter(adapter: GPUAdapter): string {
+  const info = adapter.info;
+  const parts = [info.vendor, info.architecture, info.description].filter((p) => p && p.length > 0);
+  return parts.length > 0 ? parts.join(' ') : 'unknown adapter';
+}
+
+/** Picks WebGPU when an adapter exists (unless WASM is asked for), else WASM. */
+export async function chooseBackend(choice: BackendChoice): Promise<WebBackend & { gpuAdapter: GPUAdapter | null }> {
+  if (choice !== 'wasm') {
+    const adapter = await getAdapter();
+    if (adapter) {
+      return { backend: 'webgpu', adapter: describeAdapter(adapter), gpuAdapter: adapter, threads, crossOriginIsolated: isolated };
+    }
+    if (choice === 'webgpu') {
+      throw new EngineError('backend-unavailable', 'WebGPU is not available in this browser (no adapter). Choose WASM instead.');
+    }
+  }
+  return { backend: 'wasm', adapter: null, gpuAdapter: null, threads, crossOriginIsolated: isolated };
+}
+
+export interface WebLoadOptions {
+  model: ModelRef;
+  choice: BackendChoice;
+  source?: ModelFileSource;
+  externalData?: readonly string[];
+  onProgress: (file: string, loaded: number, total: number) => void;
+  /** Called once if the WebGPU device is lost after loading. */
+  onDeviceLost?: (message: string) => void;
+}
+
+export async function loadWebModel(options: WebLoadOptions): Promise<WebBackend & { loaded: LoadedModel }> {
+  const chosen = await chooseBackend(options.choice);
+  const loaded = await loadOrtModel({
+    ort,
+    source: options.source ?? httpModelSource(options.model.baseUrl),
+    id: options.model.id,
+    sessionOptions: {
+      executionProviders: [chosen.backend === 'webgpu' ? 'webgpu' : 'wasm'],
+      graphOptimizationLevel: 'all',
+    },
+    loadTokenizer: loadClipTokenizer,
+    onProgress: options.onProgress,
+    now: () => performance.now(),
+    ...(options.externalData ? { externalData: options.externalData } : {}),
+  });
+  if (chosen.backend === 'webgpu') {
+    // Typed as a promise, a plain GPUDevice at run time (RUNTIME-NOTES): await covers both.
+    const device: GPUDevice | undefined = await Promise.resolve(ort.env.webgpu.device).catch(() => undefined);
+    void device?.lost.then((info) => options.onDeviceLost?.(info.message || info.reason || 'unknown reason'));
+  }
+  const { gpuAdapter: _unused, ...backend } = chosen;
+  return { ...backend, loaded };
+}

@@ -1,0 +1,28 @@
+import { dismissNotice } from '../state/actions.ts';
+import { reloadModel } from '../state/engine-bridge.ts';
+import { useStudio } from './use-studio.ts';
+
+/** The one place errors and notes reach the person; text only, never HTML. */
+export function NoticeBar() {
+  const notice = useStudio((s) => s.notice);
+  const phase = useStudio((s) => s.engine.phase);
+  if (!notice) return null;
+  return (
+    <div className={`notice notice-${notice.kind}`} role={notice.kind === 'error' ? 'alert' : 'status'} data-testid="notice">
+      <span>{notice.text}</span>
+      {phase === 'error' && (
+        <>
+          <button type="button" onClick={() => reloadModel()}>
+            Reload model
+          </button>
+          <button type="button" onClick={() => reloadModel('wasm')}>
+            Use WASM
+          </button>
+        </>
+      )}
+      <button type="button" aria-label="Dismiss message" onClick={dismissNotice}>
+        ×
+      </button>
+    </div>
+  );
+}

@@ -1,0 +1,58 @@
+import { useEffect, useId, useState } from 'react';
+
+/**
+ * A labelled slider with a numeric box beside it. The box keeps what the person typed (even
+ * "abc" or 9999) and hands the parsed number (NaN when unparsable) to the store, where validation
+ * turns it into a visible message instead of silently fixing it.
+ */
+export function NumberField(props: {
+  label: string;
+  value: number;
+  min: number;
+  max: number;
+  step: number;
+  error: string | null;
+  onChange: (value: number) => void;
+}) {
+  const id = useId();
+  const [text, setText] = useState(String(props.value));
+  useEffect(() => {
+    setText((current) => (Number(current) === props.value ? current : String(props.value)));
+  }, [props.value]);
+  const sliderValue = Number.isFinite(props.value) ? Math.min(props.max, Math.max(props.min, props.value)) : props.min;
+  return (
+    <div className="field number-field">
+      <label htmlFor={id}>{props.label}</label>
+      <div className="number-row">
+        <input
+          id={id}
+          type="range"
+          min={props.min}
+          max={props.max}
+          step={props.step}
+          value={sliderValue}
+          onChange={(e) => {
+            setText(e.target.value);
+            props.onChange(Number(e.target.value));
+          }}
+        />
+        <input
+          type="text"
+          inputMode="decimal"
+          aria-label={`${props.label} value`}
+          aria-invalid={props.error !== null}
+          value={text}
+          onChange={(e) => {
+            setText(e.target.value);
+            props.onChange(e.target.value.trim() === '' ? NaN : Number(e.target.value));
+          }}
+        />
+      </div>
+      {props.error && (
+        <p className="field-error" role="alert">
+          {props.error}
+        </p>
+      )}
+    </div>
+  );
+}

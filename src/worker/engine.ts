@@ -1,0 +1,205 @@
+/**
+ * The engine behind the worker protocol: one job at a time, in order; cooperative cancel between
+ * denoising steps; exactly one terminal event per request. It knows nothing about Web Workers or
+ * onnxruntime: the worker entry gives it `postEvent` and a model loader, and the Node tests give
+ * it onnxruntime-node, so the same queue and cancel logic is tested without a browser.
+ */
+import { CancelledError, previewOf, txt2img } from '../pipeline/txt2img.ts';
+import {
+  EngineError,
+  type Backend,
+  type BackendChoice,
+  type EngineEvent,
+  type EngineRequest,
+  type JobId,
+  type ModelRef,
+  type ModelSummary,
+} from '../protocol/messages.ts';
+import { seedForImage, validateParams } from '../protocol/params.ts';
+import { countTokens } from '../prompt/index.ts';
+import { SAMPLERS } from '../schedulers/index.ts';
+import type { LoadedModel } from '../runtime/ort-model.ts';
+
+export interface LoadResult {
+  loaded: LoadedModel;
+  backend: Backend;
+  adapter: string | null;
+  threads: number;
+  crossOriginIsolated: boolean;
+}
+
+export interface EngineDeps {
+  postEvent: (event: EngineEvent) => void;
+  loadModel: (
+    model: ModelRef,
+    backend: BackendChoice,
+    onProgress: (file: string, loaded: number, total: number) => void,
+  ) => Promise<LoadResult>;
+  now: () => number;
+}
+
+type QueuedRequest = Extract<EngineRequest, { type: 'load' | 'generate' }>;
+
+const SAMPLER_IDS = SAMPLERS.map((s) => s.id);
+
+export function createEngine(deps: EngineDeps) {
+  const queue: QueuedRequest[] = [];
+  const cancelled = new Set<JobId>();
+  let running: QueuedRequest | null = null;
+  let current: { loaded: LoadedModel; summary: ModelSummary } | null = null;
+
+  const post = deps.postEvent;
+
+  function fail(job: JobId, error: unknown) {
+    if (error instanceof CancelledError) {
+      post({ type: 'cancelled', job });
+    } else if (error instanceof EngineError) {
+      post({ type: 'error', job, code: error.code, message: error.message });
+    } else {
+      const message = error instanceof Error ? error.message : String(error);
+      const lost = /device (was )?lost|GPUDevice.*lost|device is lost/i.test(message);
+      post({
+        type: 'error',
+        job,
+        code: lost ? 'device-lost' : /out of memory|allocation failed|OOM/i.test(message) ? 'out-of-memory' : 'internal',
+        message: lost ? `The GPU device was lost (${message}). Reload the model or switch to WASM.` : message,
+      });
+    }
+  }
+
+  async function load(request: Extract<QueuedRequest, { type: 'load' }>) {
+    const previous = current;
+    current = null;
+    await previous?.loaded.release().catch(() => undefined);
+    const result = await deps.loadModel(request.model, request.backend, (file, loaded, total) =>
+      post({ type: 'load-progress', job: request.job, file, loaded, total }),
+    );
+    current = { loaded: result.loaded, summary: result.loaded.summary };
+    post({
+      type: 'ready',
+      job: request.job,
+      backend: result.backend,
+      adapter: result.adapter,
+      threads: result.threads,
+      crossOriginIsolated: result.crossOriginIsolated,
+      model: result.loaded.summary,
+    });
+  }
+
+  async function generate(request: Extract<QueuedRequest, { type: 'generate' }>) {
+    if (!current) throw new EngineError('no-model', 'No model is loaded. Load a model first.');
+    const { params } = request;
+    const issues = validateParams(params, { samplers: SAMPLER_IDS, sizeMultiple: current.summary.sizeMultiple });
+    if (issues.length > 0) throw new EngineError('bad-params', issues.map((i) => i.message).join(' '));
+    const { model, stats } = current.loaded;
+    const seeds = Array.from({ length: params.batchCount }, (_, i) => seedForImage(params.seed, i));
+    let runMsAtImageStart = stats.sessionRunMs;
+    await txt2img(
+      model,
+      {
+        prompt: params.prompt,
+        negativePrompt: params.negativePrompt,
+        seeds,
+        steps: params.steps,
+        cfg: params.cfg,
+        sampler: params.sampler,
+        width: params.width,
+        height: params.height,
+      },
+      {
+        clock: deps.now,
+        isCancelled: () => cancelled.has(request.job),
+        onStep: ({ image, step, steps, latents }) => {
+          post({
+            type: 'progress',
+            job: request.job,
+            image,
+            images: seeds.length,
+            step,
+            steps,
+            ...(request.preview ? { preview: previewOf(model, latents) } : {}),
+          });
+        },
+        onImage: (image) => {
+          post({
+            type: 'image',
+            job: request.job,
+            index: image.index,
+            rgba: image.rgba,
+            width: image.width,
+            height: image.height,
+            seed: image.seed,
+            droppedTokens: image.droppedTokens,
+            timings: { ...image.timings, sessionRunMs: stats.sessionRunMs - runMsAtImageStart },
+          });
+          runMsAtImageStart = stats.sessionRunMs;
+        },
+      },
+    );
+    post({ type: 'done', job: request.job });
+  }
+
+  async function drain() {
+    while (!running && queue.length > 0) {
+      const request = queue.shift() as QueuedRequest;
+      running = request;
+      try {
+        if (cancelled.has(request.job)) throw new CancelledError();
+        if (request.type === 'load') await load(request);
+        else await generate(request);
+      } catch (error) {
+        fail(request.job, error);
+      } finally {
+        cancelled.delete(request.job);
+        running = null;
+      }
+    }
+  }
+
+  return {
+    handle(request: EngineRequest): void {
+      switch (request.type) {
+        case 'cancel': {
+          const index = queue.findIndex((q) => q.job === request.job);
+          if (index >= 0) {
+            queue.splice(index, 1);
+            post({ type: 'cancelled', job: request.job });
+          } else if (running?.job === request.job) {
+            cancelled.add(request.job);
+          }
+          return;
+        }
+        case 'count-tokens': {
+          if (!current) {
+            post({ type: 'error', job: request.job, code: 'no-model', message: 'No model is loaded.' });
+            return;
+          }
+          const { tokenizer } = current.loaded.model;
+          post({
+            type: 'token-count',
+            job: request.job,
+            prompt: countTokens(request.prompt, tokenizer),
+            negativePrompt: countTokens(request.negativePrompt, tokenizer),
+            fixedSequence: current.summary.fixedSequence,
+          });
+          return;
+        }
+        case 'load':
+        case 'generate':
+          queue.push(request);
+          void drain();
+          return;
+        default: {
+          const unreachable: never = request;
+          throw new Error(`unknown request ${JSON.stringify(unreachable)}`);
+        }
+      }
+    },
+    /** For tests and the worker's idle checks. */
+    get busy() {
+      return running !== null || queue.length > 0;
+    },
+  };
+}
+
+export type Engine = ReturnType<typeof createEngine>;

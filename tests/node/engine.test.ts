@@ -1,0 +1,99 @@
+/**
+ * The worker's engine (queue, cancel, terminal events) on the shipped model through
+ * onnxruntime-node: the same code the browser worker runs, minus the Worker shell.
+ */
+import { describe, expect, it } from 'vitest';
+import type { EngineEvent, EngineRequest } from '../../src/protocol/messages.ts';
+import type { GenerationParams } from '../../src/protocol/params.ts';
+import { loadNodeModel } from '../../src/runtime/node/ort-node.ts';
+import { createEngine } from '../../src/worker/engine.ts';
+
+const params: GenerationParams = {
+  prompt: 'a small blue square in the top right corner',
+  negativePrompt: '',
+  seed: '7',
+  steps: 6,
+  cfg: 6,
+  sampler: 'euler',
+  width: 64,
+  height: 64,
+  batchCount: 2,
+};
+
+function harness() {
+  const events: EngineEvent[] = [];
+  const waiters: { job: number; resolve: () => void }[] = [];
+  const engine = createEngine({
+    now: () => performance.now(),
+    postEvent: (event) => {
+      events.push(event);
+      if (['ready', 'done', 'error', 'cancelled'].includes(event.type)) {
+        for (const w of waiters.filter((w) => w.job === event.job)) w.resolve();
+      }
+    },
+    loadModel: async (model, _backend, onProgress) => {
+      const loaded = await loadNodeModel(model.baseUrl);
+      onProgress('unet/model.onnx', 1, 1);
+      return { loaded, backend: 'cpu', adapter: null, threads: 2, crossOriginIsolated: false };
+    },
+  });
+  const send = (request: EngineRequest) => engine.handle(request);
+  const settled = (job: number) => new Promise<void>((resolve) => waiters.push({ job, resolve }));
+  const of = (job: number) => events.filter((e) => e.job === job);
+  return { send, settled, of, events };
+}
+
+describe('engine', () => {
+  it('loads, then runs a batch with progress per step, one image per seed and exactly one terminal event', async () => {
+    const h = harness();
+    h.send({ type: 'load', job: 1, model: { id: 'tiny-shapes', baseUrl: 'models/tiny-shapes' }, backend: 'auto' });
+    h.send({ type: 'generate', job: 2, params, preview: true });
+    await h.settled(2);
+    expect(h.of(1).map((e) => e.type)).toEqual(['load-progress', 'ready']);
+    const job = h.of(2);
+    const progress = job.filter((e) => e.type === 'progress');
+    expect(progress).toHaveLength(12);
+    expect(progress.at(-1)).toMatchObject({ image: 1, step: 6, steps: 6 });
+    expect(progress[0]).toHaveProperty('preview.rgba');
+    const images = job.filter((e) => e.type === 'image');
+    expect(images.map((e) => e.type === 'image' && e.seed)).toEqual(['7', '8']);
+    expect(job.filter((e) => ['done', 'error', 'cancelled'].includes(e.type)).map((e) => e.type)).toEqual(['done']);
+  });
+
+  it('cancels between steps, cancels queued jobs, then runs the next job; bad params fail cleanly', async () => {
+    const h = harness();
+    h.send({ type: 'load', job: 1, model: { id: 'tiny-shapes', baseUrl: 'models/tiny-shapes' }, backend: 'auto' });
+    h.send({ type: 'generate', job: 2, params: { ...params, steps: 150, batchCount: 8 }, preview: false });
+    h.send({ type: 'generate', job: 3, params, preview: false });
+    h.send({ type: 'generate', job: 4, params: { ...params, steps: Number.NaN }, preview: false });
+    h.send({ type: 'generate', job: 5, params: { ...params, batchCount: 1 }, preview: false });
+    h.send({ type: 'cancel', job: 3 });
+    await h.settled(1);
+    await new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        if (h.of(2).some((e) => e.type === 'progress')) {
+          clearInterval(timer);
+          resolve();
+        }
+      }, 1);
+    });
+    h.send({ type: 'cancel', job: 2 });
+    await h.settled(5);
+    const terminal = (job: number) => h.of(job).filter((e) => ['done', 'error', 'cancelled'].includes(e.type));
+    expect(terminal(2).map((e) => e.type)).toEqual(['cancelled']);
+    expect(h.of(2).filter((e) => e.type === 'image').length).toBeLessThan(8);
+    expect(h.of(3).map((e) => e.type)).toEqual(['cancelled']);
+    expect(terminal(4)).toMatchObject([{ type: 'error', code: 'bad-params' }]);
+    expect(terminal(5).map((e) => e.type)).toEqual(['done']);
+    expect(h.of(5).filter((e) => e.type === 'image')).toHaveLength(1);
+  });
+
+  it('reports a missing model folder as a clear error, and generate without a model as no-model', async () => {
+    const h = harness();
+    h.send({ type: 'load', job: 1, model: { id: 'nope', baseUrl: 'models/does-not-exist' }, backend: 'auto' });
+    h.send({ type: 'generate', job: 2, params, preview: false });
+    await h.settled(2);
+    expect(h.of(1)).toMatchObject([{ type: 'error', code: 'model-missing-file' }]);
+    expect(h.of(2)).toMatchObject([{ type: 'error', code: 'no-model' }]);
+  });
+});
