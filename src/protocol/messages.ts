@@ -15,6 +15,28 @@ export interface ModelRef {
   id: string;
   /** Base URL of a folder in the diffusers ONNX layout (model_index.json, unet/model.onnx, …). */
   baseUrl: string;
+  /** Where the files are read from: `baseUrl` over HTTP (default), or the model store (OPFS). */
+  storage?: 'http' | 'opfs';
+  /** Graph files whose weights live in another file (external data), e.g. unet/weights.pb. */
+  externalData?: readonly ExternalDataRef[];
+  /** What the model needs of a WebGPU adapter; checked before any session is created. */
+  requirements?: ModelRequirements;
+}
+
+export interface ExternalDataRef {
+  /** The graph, e.g. "unet/model.onnx". */
+  graph: string;
+  /** Its weights file, e.g. "unet/model.onnx_data"; its base name is what the graph records. */
+  data: string;
+}
+
+export interface ModelRequirements {
+  /** float16 compute on the GPU: the adapter needs the `shader-f16` feature. */
+  shaderF16?: boolean;
+  /** Largest single weight tensor in bytes (vs maxStorageBufferBindingSize and maxBufferSize). */
+  largestWeightBytes?: number;
+  /** Rough GPU memory to run it, for the message when loading fails. */
+  estimatedGpuBytes?: number;
 }
 
 export type ErrorCode =
@@ -99,7 +121,7 @@ export type EngineEvent =
     }
   | { type: 'token-count'; job: JobId; prompt: TokenCount; negativePrompt: TokenCount; fixedSequence: boolean }
   | { type: 'done'; job: JobId }
-  | { type: 'error'; job: JobId; code: ErrorCode; message: string }
+  | { type: 'error'; job: JobId; code: ErrorCode; message: string; /** The model file at fault, when known. */ file?: string }
   | { type: 'cancelled'; job: JobId };
 
 export const isTerminalEvent = (event: EngineEvent): boolean =>
@@ -135,6 +157,8 @@ export class EngineError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
+    /** The model file at fault (e.g. "unet/model.onnx"), when the error is about one. */
+    readonly file?: string,
   ) {
     super(message);
     this.name = 'EngineError';

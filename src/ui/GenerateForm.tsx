@@ -6,22 +6,20 @@ import { selectCanGenerate, selectIssueFor } from '../state/store.ts';
 import { SAMPLERS } from '../schedulers/index.ts';
 import { NumberField } from './NumberField.tsx';
 import { PromptBox } from './PromptBox.tsx';
+import { SizeFields } from './SizeFields.tsx';
+import { StudioToggles } from './StudioToggles.tsx';
 import { useStudio } from './use-studio.ts';
 
 /** Prompt, negative prompt, seed, CFG, steps, sampler, size, batch, and Generate. */
 export function GenerateForm() {
   const params = useStudio((s) => s.params);
   const canGenerate = useStudio(selectCanGenerate);
-  const model = useStudio((s) => s.engine.model);
   const seedError = useStudio(selectIssueFor('seed'));
   const stepsError = useStudio(selectIssueFor('steps'));
   const cfgError = useStudio(selectIssueFor('cfg'));
   const batchError = useStudio(selectIssueFor('batchCount'));
   const tokenCounts = useStudio((s) => s.tokenCounts);
-  const ids = { seed: useId(), sampler: useId(), width: useId(), height: useId() };
-  const multiple = model?.sizeMultiple ?? 64;
-  const sizes = Array.from({ length: 8 }, (_, i) => multiple * (i + 1)).filter((n) => n <= LIMITS.size.max);
-  const withCurrent = (list: number[], value: number) => (list.includes(value) ? list : [...list, value].sort((a, b) => a - b));
+  const ids = { seed: useId(), sampler: useId() };
 
   return (
     <form
@@ -103,28 +101,7 @@ export function GenerateForm() {
           ))}
         </select>
       </div>
-      <div className="size-row">
-        <div className="field">
-          <label htmlFor={ids.width}>Width</label>
-          <select id={ids.width} value={params.width} onChange={(e) => setParam('width', Number(e.target.value))}>
-            {withCurrent(sizes, params.width).map((n) => (
-              <option key={n} value={n}>
-                {n}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor={ids.height}>Height</label>
-          <select id={ids.height} value={params.height} onChange={(e) => setParam('height', Number(e.target.value))}>
-            {withCurrent(sizes, params.height).map((n) => (
-              <option key={n} value={n}>
-                {n}
-              </option>
-            ))}
-          </select>
-        </div>
-      </div>
+      <SizeFields />
       <NumberField
         label="Batch count"
         value={params.batchCount}
@@ -134,6 +111,7 @@ export function GenerateForm() {
         error={batchError}
         onChange={(v) => setParam('batchCount', v)}
       />
+      <StudioToggles />
       <button type="submit" className="primary" disabled={!canGenerate}>
         Generate
       </button>

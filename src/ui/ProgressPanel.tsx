@@ -1,13 +1,14 @@
-import { cancelJob, clearQueue } from '../state/engine-bridge.ts';
+import { cancelJob } from '../state/engine-bridge.ts';
 import { PixelCanvas } from './PixelCanvas.tsx';
+import { QueueList } from './QueueList.tsx';
 import { useStudio } from './use-studio.ts';
 
 /** Progress of the running job ("step i / N"), its live preview, Cancel, and the queue. */
 export function ProgressPanel() {
   const job = useStudio((s) => s.job);
-  const queued = useStudio((s) => s.queue.length);
-  const total = job ? job.steps : 1;
-  const done = job ? job.step : 0;
+  const lastRun = useStudio((s) => s.lastRun);
+  const total = job ? job.steps : (lastRun?.steps ?? 1);
+  const done = job ? job.step : (lastRun?.step ?? 0);
   return (
     <section className="progress" aria-label="Progress">
       <div className="progress-row">
@@ -15,20 +16,15 @@ export function ProgressPanel() {
         <span className="progress-text" data-testid="progress-text">
           {job
             ? `${job.images > 1 ? `image ${job.image + 1} / ${job.images} · ` : ''}step ${done} / ${total}${job.cancelling ? ' · cancelling…' : ''}`
-            : 'idle'}
+            : lastRun
+              ? `${lastRun.outcome} · step ${done} / ${total}`
+              : 'idle'}
         </span>
         <button type="button" onClick={cancelJob} disabled={!job || job.cancelling}>
           Cancel
         </button>
       </div>
-      {queued > 0 && (
-        <div className="queue-row">
-          <span data-testid="queue-count">{queued} queued</span>
-          <button type="button" onClick={clearQueue}>
-            Clear queue
-          </button>
-        </div>
-      )}
+      <QueueList />
       {job?.preview && (
         <PixelCanvas className="preview" label="Live preview" {...job.preview} />
       )}

@@ -54,7 +54,7 @@ export function createEngine(deps: EngineDeps) {
     if (error instanceof CancelledError) {
       post({ type: 'cancelled', job });
     } else if (error instanceof EngineError) {
-      post({ type: 'error', job, code: error.code, message: error.message });
+      post({ type: 'error', job, code: error.code, message: error.message, ...(error.file ? { file: error.file } : {}) });
     } else {
       const message = error instanceof Error ? error.message : String(error);
       const lost = /device (was )?lost|GPUDevice.*lost|device is lost/i.test(message);
