@@ -7,7 +7,7 @@ import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-const PURE = ['src/protocol', 'src/pipeline', 'src/schedulers', 'src/prompt', 'src/math'];
+const PURE = ['src/protocol', 'src/pipeline', 'src/schedulers', 'src/prompt', 'src/math', 'src/metadata', 'src/eval'];
 const IMPURE = ['src/ui', 'src/state', 'src/worker', 'src/runtime', 'src/storage', 'src/app', 'src/pwa', 'src/cli'];
 
 export default tseslint.config(
@@ -48,7 +48,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/protocol/**', 'src/pipeline/**', 'src/schedulers/**', 'src/prompt/**', 'src/math/**'],
+    files: PURE.map((folder) => `${folder}/**`),
     ignores: ['**/*.test.ts'],
     languageOptions: { globals: { ...globals.es2021 } },
     rules: {

@@ -4,7 +4,12 @@ import { defineConfig } from '@playwright/test';
  * End-to-end tests drive the production build (what `npm start` serves) in Debian's Chromium.
  * SwiftShader gives WebGPU on the CPU here: real but slow, so WebGPU runs use 1–2 steps.
  */
-const port = Number(process.env.E2E_PORT ?? 4317);
+// Each run builds into its own folder on its own port, so runs never serve a half-written build.
+// Set once in the runner; the worker processes inherit the environment.
+process.env.E2E_PORT ??= String(4300 + (process.pid % 600));
+process.env.E2E_DIST ??= `.e2e-dist/${process.pid}`;
+const port = Number(process.env.E2E_PORT);
+const outDir = process.env.E2E_DIST;
 
 export default defineConfig({
   testDir: 'tests/e2e',
@@ -29,9 +34,9 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `npx vite preview --strictPort --port ${port} --host 127.0.0.1`,
+    command: `npx vite build --outDir ${outDir} --emptyOutDir --logLevel warn && npx vite preview --outDir ${outDir} --strictPort --port ${port} --host 127.0.0.1`,
     url: `http://127.0.0.1:${port}`,
     reuseExistingServer: false,
-    timeout: 60_000,
+    timeout: 180_000,
   },
 });

@@ -5,9 +5,11 @@ export async function openStudio(page: Page, backend: 'wasm' | 'webgpu' | 'auto'
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
   await page.goto(`/?backend=${backend}`);
-  await expect(page.getByRole('status', { name: 'Engine status' })).toHaveAttribute('data-phase', 'ready', {
-    timeout: 120_000,
-  });
+  const status = page.getByRole('status', { name: 'Engine status' });
+  await expect(status).toHaveAttribute('data-phase', /ready|error/, { timeout: 120_000 });
+  if ((await status.getAttribute('data-phase')) === 'error') {
+    throw new Error(`the model did not load: ${await page.getByTestId('notice').textContent()}`);
+  }
   return { errors };
 }
 
