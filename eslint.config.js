@@ -2,7 +2,7 @@
 // schedulers, prompt, math) imports nothing from the app layers or onnxruntime, only the runtime
 // folder imports onnxruntime, and the UI never talks to the worker directly.
 import js from '@eslint/js';
-import importX from 'eslint-plugin-import-x';
+import importX, { createNodeResolver } from 'eslint-plugin-import-x';
 import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
@@ -11,7 +11,7 @@ const PURE = ['src/protocol', 'src/pipeline', 'src/schedulers', 'src/prompt', 's
 const IMPURE = ['src/ui', 'src/state', 'src/worker', 'src/runtime', 'src/storage', 'src/app', 'src/pwa', 'src/cli'];
 
 export default tseslint.config(
-  { ignores: ['dist', 'dev-dist', 'node_modules', 'training', 'models', 'test-results', 'playwright-report'] },
+  { ignores: ['dist', 'dev-dist', '.e2e-dist', 'node_modules', 'training', 'models', 'test-results', 'playwright-report'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -35,7 +35,7 @@ export default tseslint.config(
         },
       ],
     },
-    settings: { 'import-x/resolver': { node: { extensions: ['.ts', '.tsx', '.js'] } } },
+    settings: { 'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.tsx', '.js', '.mjs'] })] },
   },
   {
     files: ['src/**/*.{ts,tsx}'],

@@ -13,6 +13,7 @@ const outDir = process.env.E2E_DIST;
 
 export default defineConfig({
   testDir: 'tests/e2e',
+  globalTeardown: './tests/e2e/global-teardown.ts',
   timeout: 180_000,
   expect: { timeout: 60_000 },
   fullyParallel: false,

@@ -1,0 +1,97 @@
+/**
+ * Euler a: a port of diffusers' `EulerAncestralDiscreteScheduler`
+ * (scheduling_euler_ancestral_discrete.py, diffusers 58eb52c0) — `__init__`, `set_timesteps`,
+ * `init_noise_sigma`, `scale_model_input` and `step`. Each step splits σ_to into σ_down (the
+ * deterministic Euler target) and σ_up (fresh noise), and draws that noise with
+ * `randn_tensor(model_output.shape, generator=...)` — at every step, including the last where
+ * σ_up = 0, exactly as diffusers does, so the generator's stream stays aligned.
+ * Golden values: tests/fixtures/schedulers/euler-ancestral-sd15-20.json.
+ */
+
+import type { TorchGenerator } from '../math/torch-generator.ts';
+import type { SchedulerConfig } from './config.ts';
+import {
+  assertSameLength,
+  assertSteps,
+  computeAlphasCumprod,
+  computeBetas,
+  discreteTimesteps,
+  indexForTimestep,
+  interpOnIndexGrid,
+  trainingSigmas,
+} from './noise-schedule.ts';
+import type { Scheduler } from './scheduler.ts';
+import { scaleBySigma, vPredictionScalars } from './sigma-ops.ts';
+
+const fround = Math.fround;
+
+export class EulerAncestralDiscreteScheduler implements Scheduler {
+  readonly order = 1;
+  timesteps: readonly number[];
+  sigmas: Float32Array;
+  private readonly config: SchedulerConfig;
+  private readonly trainSigmas: Float32Array;
+  private stepIndex: number | null = null;
+
+  constructor(config: SchedulerConfig) {
+    this.config = config;
+    this.trainSigmas = trainingSigmas(computeAlphasCumprod(computeBetas(config)));
+    const n = config.numTrainTimesteps;
+    this.timesteps = Array.from({ length: n }, (_, i) => n - 1 - i);
+    this.sigmas = new Float32Array(n + 1);
+    for (let i = 0; i < n; i++) this.sigmas[i] = this.trainSigmas[n - 1 - i] ?? 0;
+  }
+
+  get initNoiseSigma(): number {
+    const max = this.sigmas.reduce((m, s) => Math.max(m, s), -Infinity);
+    if (this.config.timestepSpacing !== 'leading') return max;
+    return fround(Math.sqrt(fround(fround(max * max) + 1)));
+  }
+
+  setTimesteps(numInferenceSteps: number): void {
+    assertSteps(numInferenceSteps);
+    const c = this.config;
+    const timesteps = discreteTimesteps(c.timestepSpacing, c.numTrainTimesteps, numInferenceSteps, c.stepsOffset);
+    this.sigmas = Float32Array.from([...timesteps.map((t) => interpOnIndexGrid(t, this.trainSigmas)), 0]);
+    this.timesteps = timesteps;
+    this.stepIndex = null;
+  }
+
+  scaleModelInput(sample: Float32Array, timestep: number): Float32Array {
+    return scaleBySigma(sample, this.sigmas[this.initStepIndex(timestep)] ?? NaN);
+  }
+
+  step(modelOutput: Float32Array, timestep: number, sample: Float32Array, generator?: TorchGenerator): Float32Array {
+    assertSameLength(modelOutput, sample);
+    if (generator === undefined) throw new Error('Euler a draws noise at every step: pass a TorchGenerator');
+    const i = this.initStepIndex(timestep);
+    const sigma = this.sigmas[i] ?? NaN;
+    const sigmaFrom2 = fround(sigma * sigma);
+    const sigmaTo = this.sigmas[i + 1] ?? NaN;
+    const sigmaTo2 = fround(sigmaTo * sigmaTo);
+    // sigma_up = (σ_to² · (σ_from² − σ_to²) / σ_from²) ** 0.5, sigma_down = (σ_to² − σ_up²) ** 0.5
+    const sigmaUp = fround(Math.sqrt(fround(fround(sigmaTo2 * fround(sigmaFrom2 - sigmaTo2)) / sigmaFrom2)));
+    const sigmaDown = fround(Math.sqrt(fround(sigmaTo2 - fround(sigmaUp * sigmaUp))));
+    const dt = fround(sigmaDown - sigma);
+    // randn_tensor(model_output.shape): only numel matters to the generator.
+    const noise = generator.randn([sample.length]);
+
+    const isEpsilon = this.config.predictionType === 'epsilon';
+    const { cOut, s2p1 } = vPredictionScalars(sigma);
+    const out = new Float32Array(sample.length);
+    for (let k = 0; k < out.length; k++) {
+      const x = sample[k] ?? 0;
+      const m = modelOutput[k] ?? 0;
+      const pred = isEpsilon ? fround(x - fround(sigma * m)) : fround(fround(m * cOut) + fround(x / s2p1));
+      const derivative = fround(fround(x - pred) / sigma);
+      out[k] = fround(x + fround(derivative * dt)) + fround((noise[k] ?? 0) * sigmaUp);
+    }
+    this.stepIndex = i + 1;
+    return out;
+  }
+
+  private initStepIndex(timestep: number): number {
+    if (this.stepIndex === null) this.stepIndex = indexForTimestep(this.timesteps, fround(timestep));
+    return this.stepIndex;
+  }
+}

@@ -1,0 +1,20 @@
+/**
+ * The interface every scheduler port implements: diffusers' `set_timesteps`,
+ * `scale_model_input` and `step`, on float32 NCHW latents.
+ */
+
+import type { TorchGenerator } from '../math/torch-generator.ts';
+
+export interface Scheduler {
+  /** The schedule after `setTimesteps`, in the order the model is called (Heun: 2n − 1 entries). */
+  readonly timesteps: readonly number[];
+  /** What the initial noise is multiplied by (float32 value). */
+  readonly initNoiseSigma: number;
+  /** Model evaluations per "step" as diffusers counts them (Heun 2, others 1). */
+  readonly order: number;
+  setTimesteps(numInferenceSteps: number): void;
+  /** Returns a new array, or `sample` itself when the scheduler does not scale. */
+  scaleModelInput(sample: Float32Array, timestep: number): Float32Array;
+  /** One denoising step; returns the previous (less noisy) sample as a new array. */
+  step(modelOutput: Float32Array, timestep: number, sample: Float32Array, generator?: TorchGenerator): Float32Array;
+}

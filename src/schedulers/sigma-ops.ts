@@ -1,0 +1,29 @@
+/**
+ * Float32 pieces shared by the sigma-parameterised (k-diffusion style) ports
+ * `EulerDiscreteScheduler`, `EulerAncestralDiscreteScheduler` and `HeunDiscreteScheduler`
+ * (diffusers 58eb52c0): `scale_model_input` and the scalar coefficients of `pred_original_sample`.
+ * Scalars are 0-dim float32 tensors in diffusers, so each scalar expression is rounded to float32
+ * before it meets the latents. Golden values: tests/fixtures/schedulers/.
+ *
+ * Hot loops in this folder use a module-local `Math.fround`: V8 did not inline the imported
+ * alias when the modules run unbundled (Node, Vitest), which made steps 2–3× slower.
+ */
+
+const fround = Math.fround;
+
+/** `sample / ((sigma**2 + 1) ** 0.5)` */
+export function scaleBySigma(sample: Float32Array, sigma: number): Float32Array {
+  const denom = fround(Math.sqrt(fround(fround(sigma * sigma) + 1)));
+  const out = new Float32Array(sample.length);
+  for (let i = 0; i < out.length; i++) out[i] = (sample[i] ?? 0) / denom;
+  return out;
+}
+
+/**
+ * Scalars of the v-prediction x̂₀ = `model_output·(−σ/(σ² + 1)**0.5) + sample/(σ² + 1)`:
+ * `cOut` = −σ/√(σ² + 1) and `s2p1` = σ² + 1, each rounded as torch rounds them.
+ */
+export function vPredictionScalars(sigma: number): { cOut: number; s2p1: number } {
+  const s2p1 = fround(fround(sigma * sigma) + 1);
+  return { cOut: fround(-sigma / fround(Math.sqrt(s2p1))), s2p1 };
+}
