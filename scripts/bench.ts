@@ -3,9 +3,10 @@
  * (onnxruntime-node) and in Chromium (WASM and WebGPU through the real app), plus the ratio
  * total ÷ Σ session.run (how much the pipeline adds around the model calls). It also times the
  * pure pieces the issues budget: one scheduler step and randn on 4×64×64 latents.
- * It prints figures; it asserts nothing. Options: --steps N --runs N --skip-browser.
+ * It prints figures; it asserts nothing. Options: --steps N --runs N --skip-browser --browser-steps N.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { TorchGenerator } from '../src/math/torch-generator.ts';
 import { txt2img, type StepTimings } from '../src/pipeline/txt2img.ts';
@@ -102,15 +103,28 @@ async function benchBrowser() {
   console.log(`\n## Chromium (the real app via vite preview), ${browserSteps} steps, CFG ${CFG}`);
   const { chromium } = await import('playwright-core');
   const port = 4399;
-  const server = spawn('npx', ['vite', 'preview', '--strictPort', '--port', String(port), '--host', '127.0.0.1'], {
-    stdio: 'ignore',
-    detached: true,
+  // Its own production build, so the bench measures what `npm start` serves.
+  const outDir = `.e2e-dist/bench-${process.pid}`;
+  execFileSync('npx', ['vite', 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], {
+    stdio: 'inherit',
   });
+  const server = spawn(
+    'npx',
+    ['vite', 'preview', '--outDir', outDir, '--strictPort', '--port', String(port), '--host', '127.0.0.1'],
+    { stdio: 'ignore', detached: true },
+  );
   try {
     await new Promise((r) => setTimeout(r, 2500));
     const browser = await chromium.launch({
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--enable-unsafe-webgpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
     for (const backend of ['wasm', 'webgpu'] as const) {
       const page = await browser.newPage();
@@ -124,7 +138,11 @@ async function benchBrowser() {
         await page.getByLabel('Prompt', { exact: true }).fill(PROMPT);
         await page.getByLabel('Seed', { exact: true }).fill(SEED);
         await page.getByRole('button', { name: 'Generate' }).click();
-        await page.waitForFunction((n) => document.querySelectorAll('[aria-label="Gallery"] figure').length === n, r + 1, { timeout: 300_000 });
+        await page.waitForFunction(
+          (n) => document.querySelectorAll('[aria-label="Gallery"] figure').length === n,
+          r + 1,
+          { timeout: 300_000 },
+        );
         const raw = await page.getAttribute('[aria-label="Gallery"] figure', 'data-timings');
         timings.push(JSON.parse(raw ?? '{}'));
       }
@@ -136,11 +154,12 @@ async function benchBrowser() {
     await browser.close();
   } finally {
     if (server.pid) process.kill(-server.pid);
+    rmSync(outDir, { recursive: true, force: true });
   }
 }
 
 benchPure();
 await benchNode();
 if (!values['skip-browser']) {
-  await benchBrowser().catch((error: unknown) => console.log(`browser bench failed: ${String(error)} (run \`npm run build\` first)`));
+  await benchBrowser().catch((error: unknown) => console.log(`browser bench failed: ${String(error)}`));
 }

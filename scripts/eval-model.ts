@@ -99,7 +99,11 @@ console.log(`\n${images} images in ${seconds.toFixed(1)} s (${((seconds * 1000) 
 
 if (values['update-docs']) {
   for (const file of [join(dir, 'README.md'), 'README.md']) {
-    const text = readFileSync(file, 'utf8');
+    // The trainer's model card leaves a placeholder line for this table.
+    const text = readFileSync(file, 'utf8').replace(
+      /^TypeScript eval \(onnxruntime\): _to be filled in by the app eval_\.$/m,
+      "TypeScript eval (onnxruntime-node, the studio's own pipeline):\n\n<!-- eval:start -->\n<!-- eval:end -->",
+    );
     const pattern = /<!-- eval:start -->[\s\S]*?<!-- eval:end -->/;
     if (!pattern.test(text)) {
       console.log(`(no eval markers in ${file}; not updated)`);
