@@ -11,7 +11,18 @@ const PURE = ['src/protocol', 'src/pipeline', 'src/schedulers', 'src/prompt', 's
 const IMPURE = ['src/ui', 'src/state', 'src/worker', 'src/runtime', 'src/storage', 'src/app', 'src/pwa', 'src/cli'];
 
 export default tseslint.config(
-  { ignores: ['dist', 'dev-dist', '.e2e-dist', 'node_modules', 'training', 'models', 'test-results', 'playwright-report'] },
+  {
+    ignores: [
+      'dist',
+      'dev-dist',
+      '.e2e-dist',
+      'node_modules',
+      'training',
+      'models',
+      'test-results',
+      'playwright-report',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -30,7 +41,11 @@ export default tseslint.config(
         {
           zones: [
             ...PURE.map((target) => ({ target, from: IMPURE, message: 'The pure core must not import app layers.' })),
-            { target: 'src/ui', from: ['src/worker', 'src/runtime'], message: 'The UI talks to the engine through the store.' },
+            {
+              target: 'src/ui',
+              from: ['src/worker', 'src/runtime'],
+              message: 'The UI talks to the engine through the store.',
+            },
           ],
         },
       ],
@@ -43,7 +58,11 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['onnxruntime-*', '@huggingface/transformers'], message: 'Only src/runtime imports onnxruntime.' }] },
+        {
+          patterns: [
+            { group: ['onnxruntime-*', '@huggingface/transformers'], message: 'Only src/runtime imports onnxruntime.' },
+          ],
+        },
       ],
     },
   },

@@ -1,6 +1,8 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
+import { VitePWA } from 'vite-plugin-pwa';
 import { modelsPlugin } from './scripts/vite-models-plugin.ts';
+import { pwaOptions } from './src/pwa/pwa-options.ts';
 
 /**
  * COOP/COEP make the page crossOriginIsolated, which multi-threaded WASM needs. Both the dev
@@ -15,7 +17,7 @@ const isolationHeaders = {
 const port = Number(process.env.PORT ?? 5173);
 
 export default defineConfig({
-  plugins: [react(), modelsPlugin()],
+  plugins: [react(), modelsPlugin(), VitePWA(pwaOptions)],
   server: { port, headers: isolationHeaders },
   preview: { port, headers: isolationHeaders },
   worker: { format: 'es' },

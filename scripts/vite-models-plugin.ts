@@ -19,8 +19,7 @@ function listFiles(dir: string): string[] {
 
 export function modelsPlugin(modelsDir = 'models'): Plugin {
   const root = resolve(modelsDir);
-  const shipped = (path: string) =>
-    SHIPPED.has(extname(path)) && !SKIPPED_FILES.has(path.split(sep).pop() ?? '');
+  const shipped = (path: string) => SHIPPED.has(extname(path)) && !SKIPPED_FILES.has(path.split(sep).pop() ?? '');
   return {
     name: 'latent-studio-models',
     configureServer(server) {

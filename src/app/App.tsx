@@ -2,9 +2,12 @@ import { useEffect } from 'react';
 import { cancelJob, generate } from '../state/engine-bridge.ts';
 import { Gallery } from '../ui/Gallery.tsx';
 import { GenerateForm } from '../ui/GenerateForm.tsx';
+import { ImportPanel } from '../ui/ImportPanel.tsx';
+import { ModelManager } from '../ui/ModelManager.tsx';
 import { NoticeBar } from '../ui/NoticeBar.tsx';
 import { ProgressPanel } from '../ui/ProgressPanel.tsx';
 import { StatusLine } from '../ui/StatusLine.tsx';
+import { UpdatePrompt } from '../ui/UpdatePrompt.tsx';
 
 export function App() {
   useEffect(() => {
@@ -13,7 +16,8 @@ export function App() {
       if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
         e.preventDefault();
         generate();
-      } else if (e.key === 'Escape') {
+      } else if (e.key === 'Escape' && !document.querySelector('dialog[open]')) {
+        // Esc in an open dialog closes the dialog only.
         cancelJob();
       }
     };
@@ -26,6 +30,7 @@ export function App() {
         <h1>Latent Studio</h1>
         <StatusLine />
       </header>
+      <UpdatePrompt />
       <NoticeBar />
       <main>
         <aside className="controls">
@@ -35,6 +40,11 @@ export function App() {
           <ProgressPanel />
           <Gallery />
         </div>
+        {/* After the gallery on a phone, under the form on a desktop (grid areas in styles.css). */}
+        <aside className="extras">
+          <ImportPanel />
+          <ModelManager />
+        </aside>
       </main>
     </div>
   );

@@ -7,6 +7,9 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { PNG } from 'pngjs';
+import pkg from '../../package.json' with { type: 'json' };
+import { infotextFromParams } from '../metadata/generation-infotext.ts';
+import { withPngText } from '../metadata/png-text.ts';
 import { txt2img } from '../pipeline/txt2img.ts';
 import { seedForImage, validateParams, type GenerationParams } from '../protocol/params.ts';
 import { loadNodeModel } from '../runtime/node/ort-node.ts';
@@ -62,7 +65,12 @@ async function main() {
         const file = image.index === 0 ? out : out.replace(/(\.png)?$/i, `-${image.index}.png`);
         const png = new PNG({ width: image.width, height: image.height });
         png.data = Buffer.from(image.rgba.buffer, image.rgba.byteOffset, image.rgba.byteLength);
-        pending.push(writeFile(file, PNG.sync.write(png)));
+        // The same A1111 `parameters` chunk the studio's Download writes.
+        const parameters = infotextFromParams(
+          { ...params, seed: image.seed, batchCount: 1 },
+          { samplers: SAMPLERS, modelId: summary.id, version: `latent-studio ${pkg.version}` },
+        );
+        pending.push(writeFile(file, withPngText(PNG.sync.write(png), 'parameters', parameters)));
         written.push({ file, seed: image.seed, totalMs: image.timings.totalMs });
       },
     },

@@ -81,7 +81,11 @@ export function analyseImage(rgba: ArrayLike<number>, width: number, height: num
   let sumY = 0;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
-      const d = Math.hypot(px(x, y, 0) - (bg[0] as number), px(x, y, 1) - (bg[1] as number), px(x, y, 2) - (bg[2] as number));
+      const d = Math.hypot(
+        px(x, y, 0) - (bg[0] as number),
+        px(x, y, 1) - (bg[1] as number),
+        px(x, y, 2) - (bg[2] as number),
+      );
       if (d <= OBJECT_DISTANCE) continue;
       mask[y * width + x] = 1;
       count++;

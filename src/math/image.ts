@@ -8,7 +8,10 @@ import type { Float32Tensor } from './tensor.ts';
  * VAE output [1, 3, H, W] in [-1, 1] → RGBA bytes, as diffusers' image processor does:
  * `(x / 2 + 0.5).clamp(0, 1) * 255` rounded to the nearest integer.
  */
-export function decodedToRgba(image: Float32Tensor, index = 0): { rgba: Uint8ClampedArray; width: number; height: number } {
+export function decodedToRgba(
+  image: Float32Tensor,
+  index = 0,
+): { rgba: Uint8ClampedArray; width: number; height: number } {
   const [, channels = 0, height = 0, width = 0] = image.dims;
   if (channels < 3) throw new Error(`expected 3 colour channels, got ${channels}`);
   const plane = width * height;

@@ -121,7 +121,13 @@ export type EngineEvent =
     }
   | { type: 'token-count'; job: JobId; prompt: TokenCount; negativePrompt: TokenCount; fixedSequence: boolean }
   | { type: 'done'; job: JobId }
-  | { type: 'error'; job: JobId; code: ErrorCode; message: string; /** The model file at fault, when known. */ file?: string }
+  | {
+      type: 'error';
+      job: JobId;
+      code: ErrorCode;
+      message: string;
+      /** The model file at fault, when known. */ file?: string;
+    }
   | { type: 'cancelled'; job: JobId };
 
 export const isTerminalEvent = (event: EngineEvent): boolean =>

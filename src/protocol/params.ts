@@ -74,19 +74,31 @@ export function validateParams(
   };
   if (typeof params.prompt !== 'string') issues.push({ field: 'prompt', message: 'Prompt must be text.' });
   else if (params.prompt.length > LIMITS.promptChars)
-    issues.push({ field: 'prompt', message: `Prompt is too long (${params.prompt.length} characters; at most ${LIMITS.promptChars}).` });
+    issues.push({
+      field: 'prompt',
+      message: `Prompt is too long (${params.prompt.length} characters; at most ${LIMITS.promptChars}).`,
+    });
   if (typeof params.negativePrompt !== 'string')
     issues.push({ field: 'negativePrompt', message: 'Negative prompt must be text.' });
   else if (params.negativePrompt.length > LIMITS.promptChars)
-    issues.push({ field: 'negativePrompt', message: `Negative prompt is too long (at most ${LIMITS.promptChars} characters).` });
+    issues.push({
+      field: 'negativePrompt',
+      message: `Negative prompt is too long (at most ${LIMITS.promptChars} characters).`,
+    });
   if (parseSeed(String(params.seed)) === null)
     issues.push({ field: 'seed', message: 'Seed must be a whole number from 0 to 18446744073709551615.' });
   intInRange('steps', 'Steps', LIMITS.steps.min, LIMITS.steps.max);
   intInRange('batchCount', 'Batch count', LIMITS.batch.min, LIMITS.batch.max);
   if (typeof params.cfg !== 'number' || !Number.isFinite(params.cfg)) {
-    issues.push({ field: 'cfg', message: `CFG scale must be a number between ${LIMITS.cfg.min} and ${LIMITS.cfg.max}.` });
+    issues.push({
+      field: 'cfg',
+      message: `CFG scale must be a number between ${LIMITS.cfg.min} and ${LIMITS.cfg.max}.`,
+    });
   } else if (params.cfg < LIMITS.cfg.min || params.cfg > LIMITS.cfg.max) {
-    issues.push({ field: 'cfg', message: `CFG scale must be between ${LIMITS.cfg.min} and ${LIMITS.cfg.max} (got ${params.cfg}).` });
+    issues.push({
+      field: 'cfg',
+      message: `CFG scale must be between ${LIMITS.cfg.min} and ${LIMITS.cfg.max} (got ${params.cfg}).`,
+    });
   }
   for (const field of ['width', 'height'] as const) {
     const label = field === 'width' ? 'Width' : 'Height';

@@ -17,7 +17,8 @@ export interface ModelFileSource {
 
 export async function readJson(source: ModelFileSource, path: string): Promise<unknown> {
   const text = await source.readOptionalText(path);
-  if (text === null) throw new EngineError('model-missing-file', `The model is missing ${path} (looked in ${source.label}).`);
+  if (text === null)
+    throw new EngineError('model-missing-file', `The model is missing ${path} (looked in ${source.label}).`);
   return parseJson(text, path);
 }
 
@@ -30,7 +31,10 @@ function parseJson(text: string, path: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw new EngineError('model-corrupt', `The model file ${path} is not valid JSON (it may be corrupt or truncated).`);
+    throw new EngineError(
+      'model-corrupt',
+      `The model file ${path} is not valid JSON (it may be corrupt or truncated).`,
+    );
   }
 }
 
@@ -48,18 +52,42 @@ export function httpModelSource(baseUrl: string, fetchImpl: typeof fetch = fetch
         throw new EngineError('model-missing-file', `Could not download ${path} from ${base}: ${String(error)}`);
       }
       if (!response.ok) {
-        throw new EngineError('model-missing-file', `Could not download ${path}: the server answered ${response.status}.`);
+        throw new EngineError(
+          'model-missing-file',
+          `Could not download ${path}: the server answered ${response.status}.`,
+        );
       }
       const total = Number(response.headers.get('content-length') ?? 0);
       if (!response.body) return new Uint8Array(await response.arrayBuffer());
-      const reader = response.body.getReader();
-      const parts: Uint8Array[] = [];
+      let reader = response.body.getReader();
+      let parts: Uint8Array[] = [];
       let loaded = 0;
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        parts.push(value);
-        loaded += value.length;
+      // A body cut off mid-way (a dropped connection: "network error") is fetched again, twice,
+      // before the load fails: a first visit also fills the service worker's precache, and a
+      // busy or flaky network should not cost the person a reload.
+      for (let attempt = 1; ;) {
+        let chunk: ReadableStreamReadResult<Uint8Array>;
+        try {
+          chunk = await reader.read();
+        } catch (error) {
+          if (attempt >= 3) {
+            throw new EngineError(
+              'model-missing-file',
+              `Could not download ${path}: the connection failed (${String(error)}).`,
+              path,
+            );
+          }
+          attempt += 1;
+          const again = await fetchImpl(url(path)).catch(() => null);
+          if (!again?.ok || !again.body) continue;
+          reader = again.body.getReader();
+          parts = [];
+          loaded = 0;
+          continue;
+        }
+        if (chunk.done) break;
+        parts.push(chunk.value);
+        loaded += chunk.value.length;
         onProgress?.(path, loaded, Math.max(total, loaded));
       }
       if (total && loaded !== total) {
@@ -81,7 +109,11 @@ export function httpModelSource(baseUrl: string, fetchImpl: typeof fetch = fetch
         throw new EngineError('model-missing-file', `Could not download ${path} from ${base}: ${String(error)}`);
       }
       if (response.status === 404) return null;
-      if (!response.ok) throw new EngineError('model-missing-file', `Could not download ${path}: the server answered ${response.status}.`);
+      if (!response.ok)
+        throw new EngineError(
+          'model-missing-file',
+          `Could not download ${path}: the server answered ${response.status}.`,
+        );
       const text = await response.text();
       // A dev server's SPA fallback answers unknown paths with index.html: treat it as missing.
       if (path.endsWith('.json') && text.trimStart().startsWith('<')) return null;

@@ -31,8 +31,15 @@ export interface LoadOptions {
   loadTokenizer: (files: { tokenizerJson: unknown; tokenizerConfig: unknown }) => Promise<PromptTokenizer>;
   onProgress?: ProgressCallback;
   now: () => number;
-  /** Graph files whose weights live in a sibling `<file>_data` (external data). */
-  externalData?: readonly string[];
+  /**
+   * Graph files whose weights live in another file (external data): a graph path means the
+   * sibling `<file>_data`; `{ graph, data }` names the data file (e.g. unet/weights.pb).
+   */
+  externalData?: readonly (string | { graph: string; data: string })[];
+  /** Extra session options for one graph (e.g. the U-Net's output kept on the GPU). */
+  sessionOptionsFor?: (path: string) => Partial<Ort.InferenceSession.SessionOptions>;
+  /** Sees each graph's bytes before its session is created; throws to refuse the model. */
+  inspectGraph?: (path: string, bytes: Uint8Array) => void;
 }
 
 export interface LoadedModel {
@@ -78,15 +85,17 @@ async function readFloat(tensor: Ort.Tensor): Promise<Float32Tensor> {
   throw new EngineError('model-unsupported', `Unsupported output type ${tensor.type}.`);
 }
 
-async function createSession(
-  options: LoadOptions,
-  path: string,
-): Promise<Ort.InferenceSession> {
+async function createSession(options: LoadOptions, path: string): Promise<Ort.InferenceSession> {
   const bytes = await options.source.readBytes(path, options.onProgress);
-  const sessionOptions: Ort.InferenceSession.SessionOptions = { ...options.sessionOptions };
-  // Large exports keep weights next to the graph (model.onnx_data); the catalog says which.
-  if (options.externalData?.includes(path)) {
-    const dataPath = `${path}_data`;
+  options.inspectGraph?.(path, bytes);
+  const sessionOptions: Ort.InferenceSession.SessionOptions = {
+    ...options.sessionOptions,
+    ...options.sessionOptionsFor?.(path),
+  };
+  // Large exports keep weights next to the graph (model.onnx_data, weights.pb); the catalog says which.
+  const external = options.externalData?.find((e) => (typeof e === 'string' ? e : e.graph) === path);
+  if (external !== undefined) {
+    const dataPath = typeof external === 'string' ? `${path}_data` : external.data;
     const data = await options.source.readBytes(dataPath, options.onProgress);
     sessionOptions.externalData = [{ path: dataPath.slice(dataPath.lastIndexOf('/') + 1), data }];
   }
@@ -94,7 +103,7 @@ async function createSession(
     return await options.ort.InferenceSession.create(bytes, sessionOptions);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    throw new EngineError('model-corrupt', `Could not load ${path}: ${message}`);
+    throw new EngineError('model-corrupt', `Could not load ${path}: ${message}`, path);
   }
 }
 
@@ -114,7 +123,12 @@ function timedRun(
   };
 }
 
-function textEncoderOf(ort: OrtApi, session: Ort.InferenceSession, stats: RunStats, now: () => number): TextEncoderModel {
+function textEncoderOf(
+  ort: OrtApi,
+  session: Ort.InferenceSession,
+  stats: RunStats,
+  now: () => number,
+): TextEncoderModel {
   const input = tensorMeta(session, ['input_ids'], 'input');
   const output = tensorMeta(session, ['last_hidden_state'], 'output');
   const dynamicBatch = isDynamic(input.shape[0]);
@@ -123,7 +137,12 @@ function textEncoderOf(ort: OrtApi, session: Ort.InferenceSession, stats: RunSta
     const width = rows[0]?.length ?? 0;
     const flat = rows.flat();
     const dims = [rows.length, width];
-    if (input.type === 'int64') return new ort.Tensor('int64', BigInt64Array.from(flat, (v) => BigInt(v)), dims);
+    if (input.type === 'int64')
+      return new ort.Tensor(
+        'int64',
+        BigInt64Array.from(flat, (v) => BigInt(v)),
+        dims,
+      );
     if (input.type === 'int32') return new ort.Tensor('int32', Int32Array.from(flat), dims);
     throw new EngineError('model-unsupported', `Unsupported input_ids type ${input.type}.`);
   };
@@ -227,7 +246,10 @@ export async function loadOrtModel(options: LoadOptions): Promise<LoadedModel> {
   try {
     schedulerConfig = parseSchedulerConfig(schedulerJson);
   } catch (error) {
-    throw new EngineError('model-corrupt', `scheduler/scheduler_config.json: ${error instanceof Error ? error.message : String(error)}`);
+    throw new EngineError(
+      'model-corrupt',
+      `scheduler/scheduler_config.json: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   let tokenizer: PromptTokenizer;
   try {

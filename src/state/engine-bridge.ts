@@ -3,10 +3,10 @@
  * EngineEvents into state. The UI-side queue lives here so it can be shown and cleared; the
  * worker runs one generate at a time.
  */
-import type { BackendChoice, EngineEvent, EngineRequest, JobId, ModelRef } from '../protocol/messages.ts';
+import type { BackendChoice, EngineEvent, EngineRequest, ErrorCode, JobId, ModelRef } from '../protocol/messages.ts';
 import { validateParams, type GenerationParams } from '../protocol/params.ts';
 import { SAMPLERS } from '../schedulers/index.ts';
-import { studio, type GalleryItem } from './store.ts';
+import { DEFAULT_PARAMS, studio, type GalleryItem } from './store.ts';
 
 /** What the bridge needs of a Worker (so tests can pass any message port). */
 export interface EnginePort {
@@ -20,6 +20,24 @@ let nextJob: JobId = 1;
 let loadJob: JobId | null = null;
 let currentModel: ModelRef | null = null;
 const listeners = new Set<(item: GalleryItem) => void>();
+
+export interface ModelLoadFailure {
+  model: ModelRef;
+  code: ErrorCode;
+  message: string;
+  /** The model file at fault, when the engine knows it. */
+  file: string | null;
+}
+const loadFailureListeners = new Set<(failure: ModelLoadFailure) => void>();
+
+/** Lets the model manager react when a stored model fails to load (e.g. re-download a file). */
+export function onModelLoadFailed(listener: (failure: ModelLoadFailure) => void): () => void {
+  loadFailureListeners.add(listener);
+  return () => loadFailureListeners.delete(listener);
+}
+
+/** The model the engine was last asked to load. */
+export const selectCurrentModelRef = (): ModelRef | null => currentModel;
 
 /** Lets persistence (the gallery DB) observe finished images without the bridge knowing it. */
 export function onImageAdded(listener: (item: GalleryItem) => void): () => void {
@@ -151,7 +169,11 @@ function handleEvent(event: EngineEvent) {
           model: event.model,
           loadProgress: null,
         },
-        params: adaptParamsToModel(s.params, event.model, s.engine.model?.id !== event.model.id),
+        params: adaptParamsToModel(
+          s.params,
+          event.model,
+          s.engine.model !== null && s.engine.model.id !== event.model.id,
+        ),
         notice: s.notice?.code === 'device-lost' ? null : s.notice,
       }));
       requestTokenCount(0);
@@ -161,7 +183,11 @@ function handleEvent(event: EngineEvent) {
       // Only the newest answer counts; older ones describe text that has changed since.
       if (event.job === lastCountJob) {
         studio.setState({
-          tokenCounts: { prompt: event.prompt, negativePrompt: event.negativePrompt, fixedSequence: event.fixedSequence },
+          tokenCounts: {
+            prompt: event.prompt,
+            negativePrompt: event.negativePrompt,
+            fixedSequence: event.fixedSequence,
+          },
         });
       }
       return;
@@ -191,6 +217,10 @@ function handleEvent(event: EngineEvent) {
         width: event.width,
         height: event.height,
         rgba: event.rgba,
+        png: null,
+        thumb: null,
+        dbKey: null,
+        job: event.job,
         modelId: state.engine.model?.id ?? 'unknown',
         backend: state.engine.backend,
         timings: event.timings,
@@ -219,12 +249,17 @@ function handleEvent(event: EngineEvent) {
             engine: { ...s.engine, phase: 'error', loadProgress: null },
             notice: { kind: 'error', text: `Could not load the model: ${event.message}`, code: event.code },
           }));
+          if (currentModel) {
+            const failure = { model: currentModel, code: event.code, message: event.message, file: event.file ?? null };
+            for (const listener of loadFailureListeners) listener(failure);
+          }
         }
         return;
       }
       const job = studio.getState().job;
       if (job?.id !== event.job) return;
-      studio.setState({ job: null });
+      const outcome = event.type === 'done' ? 'done' : event.type === 'cancelled' ? 'cancelled' : 'error';
+      studio.setState({ job: null, lastRun: { outcome, step: job.step, steps: job.steps } });
       if (event.type === 'error') {
         studio.setState({ notice: { kind: 'error', text: event.message, code: event.code } });
         if (event.code === 'device-lost') {
@@ -241,9 +276,26 @@ function handleEvent(event: EngineEvent) {
   }
 }
 
-/** Keeps the form valid for a newly loaded model: its default size and sampler. */
-function adaptParamsToModel(params: GenerationParams, model: { width: number; height: number; defaultSampler: string; sizeMultiple: number }, modelChanged: boolean): GenerationParams {
-  if (!modelChanged) return params;
-  return { ...params, width: model.width, height: model.height, sampler: model.defaultSampler };
+/**
+ * Keeps the form valid for a newly loaded model: its default size and sampler when the model
+ * changed or the form is untouched; on the first load, params restored from the last visit are
+ * kept where the model accepts them.
+ */
+function adaptParamsToModel(
+  params: GenerationParams,
+  model: { width: number; height: number; defaultSampler: string; sizeMultiple: number },
+  modelChanged: boolean,
+): GenerationParams {
+  if (modelChanged || params === DEFAULT_PARAMS) {
+    return { ...params, width: model.width, height: model.height, sampler: model.defaultSampler };
+  }
+  const fits = (n: number) => n % model.sizeMultiple === 0;
+  const sizeOk = fits(params.width) && fits(params.height);
+  const samplerOk = samplerIds.some((id) => id === params.sampler);
+  if (sizeOk && samplerOk) return params;
+  return {
+    ...params,
+    ...(sizeOk ? {} : { width: model.width, height: model.height }),
+    ...(samplerOk ? {} : { sampler: model.defaultSampler }),
+  };
 }
-

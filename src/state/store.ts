@@ -4,7 +4,15 @@
  * item. Sessions and tensors never live here; the engine bridge turns worker events into actions.
  */
 import { createStore } from 'zustand/vanilla';
-import type { Backend, BackendChoice, ErrorCode, JobId, ModelSummary, PhaseTimings, TokenCount } from '../protocol/messages.ts';
+import type {
+  Backend,
+  BackendChoice,
+  ErrorCode,
+  JobId,
+  ModelSummary,
+  PhaseTimings,
+  TokenCount,
+} from '../protocol/messages.ts';
 import type { GenerationParams, ParamIssue } from '../protocol/params.ts';
 
 export interface GalleryItem {
@@ -12,11 +20,29 @@ export interface GalleryItem {
   params: GenerationParams;
   width: number;
   height: number;
-  rgba: Uint8ClampedArray;
+  /** Pixels as the engine sent them, kept only until the PNG is made (see state/gallery.ts). */
+  rgba: Uint8ClampedArray | null;
+  /** The PNG with its A1111 `parameters` chunk, and a small copy for the grid; null until made. */
+  png: Blob | null;
+  thumb: Blob | null;
+  /** IndexedDB key once saved; null while saving or when saving failed. */
+  dbKey: number | null;
+  /** The job that made it (Live mode replaces its own previous result). */
+  job: JobId | null;
   modelId: string;
   backend: Backend | null;
   timings: PhaseTimings;
   createdAt: number;
+}
+
+export interface GalleryStatus {
+  /** Images in the gallery database (including ones not loaded into `gallery` yet). */
+  total: number;
+  /** More saved images exist below the loaded ones. */
+  hasMore: boolean;
+  loading: boolean;
+  /** False when IndexedDB is unavailable: images live for this session only. */
+  persistent: boolean;
 }
 
 export interface RunningJob {
@@ -54,6 +80,8 @@ export interface Notice {
 export interface StudioSettings {
   backend: BackendChoice;
   livePreview: boolean;
+  /** As-you-type: every form change re-renders (debounced), newest input wins. */
+  live: boolean;
 }
 
 export interface StudioState {
@@ -63,8 +91,11 @@ export interface StudioState {
   job: RunningJob | null;
   queue: QueuedJob[];
   gallery: GalleryItem[];
+  galleryStatus: GalleryStatus;
   notice: Notice | null;
   settings: StudioSettings;
+  /** How the last job ended and how far it got, so the progress bar keeps showing "N / N". */
+  lastRun: { outcome: 'done' | 'cancelled' | 'error'; step: number; steps: number } | null;
   /** Live token counters for the prompt boxes (null until the model's tokenizer answers). */
   tokenCounts: { prompt: TokenCount; negativePrompt: TokenCount; fixedSequence: boolean } | null;
 }
@@ -96,9 +127,11 @@ export const initialState: StudioState = {
   job: null,
   queue: [],
   gallery: [],
+  galleryStatus: { total: 0, hasMore: false, loading: false, persistent: true },
   notice: null,
-  settings: { backend: 'auto', livePreview: true },
+  settings: { backend: 'auto', livePreview: true, live: false },
   tokenCounts: null,
+  lastRun: null,
 };
 
 export const studio = createStore<StudioState>()(() => initialState);

@@ -64,7 +64,7 @@ export function GenerateForm() {
             onChange={(e) => setParam('seed', e.target.value)}
           />
           <button type="button" aria-label="Randomize seed" title="Random seed" onClick={() => randomizeSeed()}>
-            🎲
+            Random
           </button>
         </div>
         {seedError && (

@@ -25,9 +25,7 @@ export function ProgressPanel() {
         </button>
       </div>
       <QueueList />
-      {job?.preview && (
-        <PixelCanvas className="preview" label="Live preview" {...job.preview} />
-      )}
+      {job?.preview && <PixelCanvas className="preview" label="Live preview" {...job.preview} />}
     </section>
   );
 }

@@ -38,7 +38,13 @@ export function PromptBox(props: {
           {props.count ? formatTokenCount(props.count) : '…'}
         </span>
       </div>
-      <textarea id={id} rows={props.rows} value={props.value} onChange={(e) => props.onChange(e.target.value)} onKeyDown={onKeyDown} />
+      <textarea
+        id={id}
+        rows={props.rows}
+        value={props.value}
+        onChange={(e) => props.onChange(e.target.value)}
+        onKeyDown={onKeyDown}
+      />
     </div>
   );
 }

@@ -19,7 +19,13 @@ export function StatusLine() {
     text = `${backend} · model ${engine.model?.id ?? '?'}`;
   }
   return (
-    <p className="status" role="status" aria-label="Engine status" data-phase={engine.phase} data-backend={engine.backend ?? ''}>
+    <p
+      className="status"
+      role="status"
+      aria-label="Engine status"
+      data-phase={engine.phase}
+      data-backend={engine.backend ?? ''}
+    >
       {text}
     </p>
   );

@@ -54,14 +54,24 @@ export function createEngine(deps: EngineDeps) {
     if (error instanceof CancelledError) {
       post({ type: 'cancelled', job });
     } else if (error instanceof EngineError) {
-      post({ type: 'error', job, code: error.code, message: error.message, ...(error.file ? { file: error.file } : {}) });
+      post({
+        type: 'error',
+        job,
+        code: error.code,
+        message: error.message,
+        ...(error.file ? { file: error.file } : {}),
+      });
     } else {
       const message = error instanceof Error ? error.message : String(error);
       const lost = /device (was )?lost|GPUDevice.*lost|device is lost/i.test(message);
       post({
         type: 'error',
         job,
-        code: lost ? 'device-lost' : /out of memory|allocation failed|OOM/i.test(message) ? 'out-of-memory' : 'internal',
+        code: lost
+          ? 'device-lost'
+          : /out of memory|allocation failed|OOM/i.test(message)
+            ? 'out-of-memory'
+            : 'internal',
         message: lost ? `The GPU device was lost (${message}). Reload the model or switch to WASM.` : message,
       });
     }

@@ -6,27 +6,60 @@
 import { transferablesOf, type EngineEvent, type EngineRequest } from '../protocol/messages.ts';
 import { loadWebModel } from '../runtime/web/ort-web.ts';
 import { createEngine } from './engine.ts';
+import { withEventTurns } from './event-turns.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
 
-const post = (event: EngineEvent) => self.postMessage(event, transferablesOf(event));
+const send = (event: EngineEvent) => self.postMessage(event, transferablesOf(event));
 
 let deviceLost: string | null = null;
+/** Resolves when the WebGPU device of the loaded model is lost (never, on WASM). */
+let lost: Promise<void> | null = null;
+let markLost: (() => void) | null = null;
+
+const lostMessage = (reason: string) => `The GPU device was lost (${reason}). Reload the model, or switch to WASM.`;
+
+/**
+ * A device lost in the middle of a job surfaces first as whatever WebGPU call failed ("mapAsync
+ * … unmapped", a validation error) and only then through `device.lost`. So an internal error on
+ * WebGPU waits briefly for `device.lost`, and is reported as `device-lost` when that is the cause,
+ * so the studio offers "Reload model" / "Use WASM" instead of a bare WebGPU message.
+ */
+const post = (event: EngineEvent) => {
+  if (event.type === 'error' && event.code === 'internal' && lost) {
+    void Promise.race([lost, new Promise((resolve) => setTimeout(resolve, 1000))]).then(() =>
+      send(deviceLost === null ? event : { ...event, code: 'device-lost', message: lostMessage(deviceLost) }),
+    );
+    return;
+  }
+  send(event);
+};
 
 const engine = createEngine({
   postEvent: post,
   now: () => performance.now(),
   async loadModel(model, backend, onProgress) {
     deviceLost = null;
+    lost = null;
+    const signal = new Promise<void>((resolve) => {
+      markLost = resolve;
+    });
     const result = await loadWebModel({
       model,
       choice: backend,
       onProgress,
       onDeviceLost: (message) => {
         deviceLost = message;
+        markLost?.();
       },
     });
-    return result;
+    if (result.backend === 'webgpu') lost = signal;
+    // Cancel must reach the engine between steps (see event-turns.ts).
+    const { model: pipelineModel } = result.loaded;
+    return {
+      ...result,
+      loaded: { ...result.loaded, model: { ...pipelineModel, unet: withEventTurns(pipelineModel.unet) } },
+    };
   },
 });
 
@@ -36,7 +69,7 @@ self.addEventListener('message', (event: MessageEvent<EngineRequest>) => {
       type: 'error',
       job: event.data.job,
       code: 'device-lost',
-      message: `The GPU device was lost (${deviceLost}). Reload the model, or switch to WASM.`,
+      message: lostMessage(deviceLost),
     });
     return;
   }

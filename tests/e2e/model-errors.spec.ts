@@ -28,7 +28,11 @@ test('a corrupt U-Net file is reported as corrupt, not as a crash', async ({ pag
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.route(unetUrl, (route) =>
-    route.fulfill({ status: 200, contentType: 'application/octet-stream', body: Buffer.from('this is not an onnx graph') }),
+    route.fulfill({
+      status: 200,
+      contentType: 'application/octet-stream',
+      body: Buffer.from('this is not an onnx graph'),
+    }),
   );
   await page.goto('/?backend=wasm');
   await expect(page.getByTestId('notice')).toContainText('Could not load unet/model.onnx');

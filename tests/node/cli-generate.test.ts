@@ -21,7 +21,16 @@ async function generate(name: string, ...args: string[]) {
 }
 
 describe('npm run generate', () => {
-  const base = ['--prompt', 'a big red circle on a blue background', '--steps', '12', '--cfg', '7', '--sampler', 'euler'];
+  const base = [
+    '--prompt',
+    'a big red circle on a blue background',
+    '--steps',
+    '12',
+    '--cfg',
+    '7',
+    '--sampler',
+    'euler',
+  ];
 
   it('writes a PNG of the model size that is not a constant image, reproducibly per seed', async () => {
     const [a, b, c] = await Promise.all([

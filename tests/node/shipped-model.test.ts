@@ -20,7 +20,16 @@ async function render(prompt: string, options: { seed?: string; cfg?: number } =
   let result: { rgba: Uint8ClampedArray; analysis: ImageAnalysis } | null = null;
   await txt2img(
     loaded.model,
-    { prompt, negativePrompt: '', seeds: [options.seed ?? '11'], steps: 20, cfg: options.cfg ?? 6, sampler: 'euler', width: 64, height: 64 },
+    {
+      prompt,
+      negativePrompt: '',
+      seeds: [options.seed ?? '11'],
+      steps: 20,
+      cfg: options.cfg ?? 6,
+      sampler: 'euler',
+      width: 64,
+      height: 64,
+    },
     {
       clock: () => performance.now(),
       onImage: (image) => {

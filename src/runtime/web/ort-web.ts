@@ -8,15 +8,26 @@
 import * as ort from 'onnxruntime-web/webgpu';
 import wasmMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
 import wasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
-import { EngineError, type Backend, type BackendChoice, type ModelRef } from '../../protocol/messages.ts';
+import {
+  EngineError,
+  type Backend,
+  type BackendChoice,
+  type ExternalDataRef,
+  type ModelRef,
+} from '../../protocol/messages.ts';
+import { adapterProblem, assertAdapterCanRun } from '../adapter-check.ts';
 import { loadClipTokenizer } from '../clip-tokenizer.ts';
 import { httpModelSource, type ModelFileSource } from '../model-source.ts';
+import { scanOnnxWeights } from '../onnx-scan.ts';
 import { loadOrtModel, type LoadedModel } from '../ort-model.ts';
+import { opfsModelSource } from './opfs-model-source.ts';
 
 ort.env.wasm.wasmPaths = { mjs: wasmMjsUrl, wasm: wasmUrl };
 const isolated = globalThis.crossOriginIsolated === true;
-// ORT's own default; set explicitly so the status line can tell the user which case applies.
-const threads = isolated ? Math.min(4, Math.ceil((navigator.hardwareConcurrency || 1) / 2)) : 1;
+// ORT's default is min(4, ceil(cores / 2)), which leaves one of two cores idle; our UI thread is
+// nearly idle while the engine works, so small machines use every core. Threads need isolation.
+const cores = navigator.hardwareConcurrency || 1;
+const threads = isolated ? (cores <= 2 ? cores : Math.min(4, Math.ceil(cores / 2))) : 1;
 ort.env.wasm.numThreads = threads;
 
 export interface WebBackend {
@@ -45,10 +56,19 @@ export async function chooseBackend(choice: BackendChoice): Promise<WebBackend &
   if (choice !== 'wasm') {
     const adapter = await getAdapter();
     if (adapter) {
-      return { backend: 'webgpu', adapter: describeAdapter(adapter), gpuAdapter: adapter, threads, crossOriginIsolated: isolated };
+      return {
+        backend: 'webgpu',
+        adapter: describeAdapter(adapter),
+        gpuAdapter: adapter,
+        threads,
+        crossOriginIsolated: isolated,
+      };
     }
     if (choice === 'webgpu') {
-      throw new EngineError('backend-unavailable', 'WebGPU is not available in this browser (no adapter). Choose WASM instead.');
+      throw new EngineError(
+        'backend-unavailable',
+        'WebGPU is not available in this browser (no adapter). Choose WASM instead.',
+      );
     }
   }
   return { backend: 'wasm', adapter: null, gpuAdapter: null, threads, crossOriginIsolated: isolated };
@@ -58,7 +78,7 @@ export interface WebLoadOptions {
   model: ModelRef;
   choice: BackendChoice;
   source?: ModelFileSource;
-  externalData?: readonly string[];
+  externalData?: readonly (string | ExternalDataRef)[];
   onProgress: (file: string, loaded: number, total: number) => void;
   /** Called once if the WebGPU device is lost after loading. */
   onDeviceLost?: (message: string) => void;
@@ -66,9 +86,31 @@ export interface WebLoadOptions {
 
 export async function loadWebModel(options: WebLoadOptions): Promise<WebBackend & { loaded: LoadedModel }> {
   const chosen = await chooseBackend(options.choice);
+  const facts = chosen.gpuAdapter
+    ? {
+        description: chosen.adapter ?? 'unknown adapter',
+        features: chosen.gpuAdapter.features,
+        limits: chosen.gpuAdapter.limits,
+      }
+    : null;
+  // Refuse with the reason (no shader-f16, a weight too big to bind) before any session exists:
+  // first from what the catalog says, then from each graph's own weights (custom models).
+  if (facts) assertAdapterCanRun(facts, options.model.requirements);
+  const inspectGraph = facts
+    ? (path: string, bytes: Uint8Array) => {
+        const weights = scanOnnxWeights(bytes);
+        const problem = adapterProblem(facts, {
+          shaderF16: weights.hasFloat16,
+          largestWeightBytes: weights.largestWeightBytes,
+        });
+        if (problem) throw new EngineError('model-unsupported', `${path}: ${problem}`);
+      }
+    : undefined;
+  const { model } = options;
+  const externalData = options.externalData ?? model.externalData;
   const loaded = await loadOrtModel({
     ort,
-    source: options.source ?? httpModelSource(options.model.baseUrl),
+    source: options.source ?? (model.storage === 'opfs' ? opfsModelSource(model.id) : httpModelSource(model.baseUrl)),
     id: options.model.id,
     sessionOptions: {
       executionProviders: [chosen.backend === 'webgpu' ? 'webgpu' : 'wasm'],
@@ -77,7 +119,12 @@ export async function loadWebModel(options: WebLoadOptions): Promise<WebBackend 
     loadTokenizer: loadClipTokenizer,
     onProgress: options.onProgress,
     now: () => performance.now(),
-    ...(options.externalData ? { externalData: options.externalData } : {}),
+    ...(externalData ? { externalData } : {}),
+    // The U-Net's output stays in a GPU buffer until read (one download, no staging copy
+    // inside run()); its values match the CPU path (tests/e2e/models-gpu-buffer.spec.ts).
+    ...(inspectGraph ? { inspectGraph } : {}),
+    sessionOptionsFor: (path) =>
+      chosen.backend === 'webgpu' && path === 'unet/model.onnx' ? { preferredOutputLocation: 'gpu-buffer' } : {},
   });
   if (chosen.backend === 'webgpu') {
     // Typed as a promise, a plain GPUDevice at run time (RUNTIME-NOTES): await covers both.

@@ -1,0 +1,71 @@
+/**
+ * Import generation parameters from a PNG (ours or A1111's `parameters` chunk) or from pasted
+ * infotext. Fills every form field it understands and says what it did; text that is not
+ * infotext, or a file without it, leaves the form untouched and says why.
+ */
+import { FIELD_LABELS, paramsFromInfotext, type ImportedField } from '../metadata/generation-infotext.ts';
+import { PngReadError, readPngText, type PngTextEntry } from '../metadata/png-text.ts';
+import { SAMPLERS } from '../schedulers/index.ts';
+import { setParams } from './actions.ts';
+import { studio } from './store.ts';
+
+const fail = (text: string) => {
+  studio.setState({ notice: { kind: 'error', text } });
+  return false;
+};
+
+/** Applies infotext to the form. Returns whether anything was imported. */
+export function importInfotext(text: string, source = 'the pasted text'): boolean {
+  const sizeMultiple = studio.getState().engine.model?.sizeMultiple ?? 64;
+  const result = paramsFromInfotext(text, { samplers: SAMPLERS, sizeMultiple });
+  if (!result.ok) return fail(`Nothing imported from ${source}: ${result.message}`);
+  const { params, ignored, problems, model } = result.value;
+  setParams(params);
+  const fields = (Object.keys(params) as ImportedField[]).map((k) => FIELD_LABELS[k]);
+  const currentModel = studio.getState().engine.model?.id;
+  const notes = [
+    `Imported from ${source}: ${fields.join(', ')}.`,
+    ...problems,
+    ignored.length > 0 ? `Ignored: ${ignored.join(', ')}.` : '',
+    model && currentModel && model !== currentModel
+      ? `It was made with model "${model}"; this studio uses "${currentModel}".`
+      : '',
+  ].filter(Boolean);
+  studio.setState({ notice: { kind: 'info', text: notes.join(' ') } });
+  return true;
+}
+
+async function inflate(entry: PngTextEntry): Promise<string> {
+  const compressed = entry.compressed ?? new Uint8Array();
+  const stream = new Blob([compressed as Uint8Array<ArrayBuffer>])
+    .stream()
+    .pipeThrough(new DecompressionStream('deflate'));
+  const bytes = new Uint8Array(await new Response(stream).arrayBuffer());
+  return entry.utf8 ? new TextDecoder().decode(bytes) : String.fromCharCode(...bytes);
+}
+
+/** Reads a dropped or picked file: a PNG with `parameters`, or a text file of infotext. */
+export async function importFile(file: File): Promise<boolean> {
+  const name = `"${file.name || 'the file'}"`;
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  if (file.type.startsWith('text/') || /\.txt$/i.test(file.name)) {
+    return importInfotext(new TextDecoder().decode(bytes), name);
+  }
+  let entries: PngTextEntry[];
+  try {
+    entries = readPngText(bytes);
+  } catch (error) {
+    if (error instanceof PngReadError) return fail(`Nothing imported from ${name}: ${error.message}`);
+    throw error;
+  }
+  const entry = entries.find((e) => e.keyword === 'parameters');
+  if (!entry)
+    return fail(`Nothing imported: ${name} carries no generation parameters (no "parameters" text in the PNG).`);
+  let text: string;
+  try {
+    text = entry.text ?? (await inflate(entry));
+  } catch {
+    return fail(`Nothing imported from ${name}: its compressed parameters could not be read.`);
+  }
+  return importInfotext(text, name);
+}

@@ -1,0 +1,111 @@
+import { useEffect, useRef, useState } from 'react';
+import { setParams } from '../state/actions.ts';
+import { deleteGalleryItem, infotextOf, pngOf } from '../state/gallery.ts';
+import { studio, type GalleryItem } from '../state/store.ts';
+import { imageFileName, saveBlob } from './download.ts';
+import { PixelCanvas } from './PixelCanvas.tsx';
+
+const note = (text: string) => studio.setState({ notice: { kind: 'info', text } });
+
+/** One image large, with everything that produced it, and what can be done with it. */
+export function ImageDialog({ item, onClose }: { item: GalleryItem; onClose: () => void }) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const [url, setUrl] = useState<string | null>(null);
+  const [status, setStatus] = useState('');
+  const { params } = item;
+
+  useEffect(() => {
+    const dialog = ref.current;
+    if (dialog && !dialog.open) dialog.showModal();
+    const close = () => onClose();
+    dialog?.addEventListener('close', close);
+    return () => dialog?.removeEventListener('close', close);
+  }, [onClose]);
+
+  useEffect(() => {
+    if (!item.png) return;
+    const objectUrl = URL.createObjectURL(item.png);
+    setUrl(objectUrl);
+    return () => URL.revokeObjectURL(objectUrl);
+  }, [item.png]);
+
+  const reuse = () => {
+    const { batchCount: _ignored, ...rest } = params;
+    setParams(rest);
+    note(`Settings of seed ${params.seed} are in the form.`);
+    ref.current?.close();
+  };
+  const copySeed = async () => {
+    try {
+      await navigator.clipboard.writeText(params.seed);
+      setStatus(`Seed ${params.seed} copied.`);
+    } catch {
+      setStatus(`Could not copy to the clipboard; the seed is ${params.seed}.`);
+    }
+  };
+  const copyParameters = async () => {
+    try {
+      await navigator.clipboard.writeText(infotextOf(item));
+      setStatus('Parameters copied.');
+    } catch {
+      setStatus('Could not copy to the clipboard.');
+    }
+  };
+  const download = async () => {
+    const png = await pngOf(item.id);
+    if (png) saveBlob(png, imageFileName(params.prompt, params.seed));
+    else setStatus('This image is not available as PNG.');
+  };
+  const remove = () => {
+    ref.current?.close();
+    void deleteGalleryItem(item.id);
+  };
+
+  const seconds = (item.timings.totalMs / 1000).toFixed(2);
+  return (
+    <dialog ref={ref} className="image-dialog" aria-label="Image details">
+      <div className="image-dialog-body">
+        <div className="image-large" style={{ aspectRatio: `${item.width} / ${item.height}` }}>
+          {url ? (
+            <img src={url} alt={params.prompt || 'generated image'} width={item.width} height={item.height} />
+          ) : item.rgba ? (
+            <PixelCanvas rgba={item.rgba} width={item.width} height={item.height} label={params.prompt || 'image'} />
+          ) : null}
+        </div>
+        <div className="image-info">
+          <pre className="infotext" data-testid="infotext">
+            {infotextOf(item)}
+          </pre>
+          <p className="image-meta">
+            {item.width}×{item.height} · {item.backend ?? 'unknown backend'} · {seconds} s ·{' '}
+            {new Date(item.createdAt).toLocaleString()}
+            {item.dbKey === null ? ' · not saved' : ''}
+          </p>
+          <div className="dialog-actions">
+            <button type="button" onClick={reuse}>
+              Reuse settings
+            </button>
+            <button type="button" onClick={() => void copySeed()}>
+              Copy seed
+            </button>
+            <button type="button" onClick={() => void copyParameters()}>
+              Copy parameters
+            </button>
+            <button type="button" onClick={() => void download()}>
+              Download PNG
+            </button>
+            <button type="button" className="danger" onClick={remove}>
+              Delete image
+            </button>
+            <button type="button" onClick={() => ref.current?.close()}>
+              Close
+            </button>
+          </div>
+          <p className="dialog-status" role="status">
+            {status}
+          </p>
+        </div>
+      </div>
+    </dialog>
+  );
+}

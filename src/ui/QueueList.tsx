@@ -1,0 +1,34 @@
+import { clearQueue } from '../state/engine-bridge.ts';
+import { removeQueuedJob } from '../state/queue.ts';
+import { samplerLabel } from './GalleryTile.tsx';
+import { useStudio } from './use-studio.ts';
+
+/** Jobs waiting behind the running one, each with its prompt; remove one or clear them all. */
+export function QueueList() {
+  const queue = useStudio((s) => s.queue);
+  if (queue.length === 0) return null;
+  return (
+    <div className="queue">
+      <div className="queue-row">
+        <span data-testid="queue-count">{queue.length} queued</span>
+        <button type="button" onClick={clearQueue}>
+          Clear queue
+        </button>
+      </div>
+      <ol aria-label="Queued jobs">
+        {queue.map((job, i) => (
+          <li key={job.id}>
+            <span className="queue-prompt">{job.params.prompt || '(empty prompt)'}</span>
+            <span className="queue-meta">
+              {job.params.batchCount > 1 ? `${job.params.batchCount} × ` : ''}seed {job.params.seed} ·{' '}
+              {samplerLabel(job.params.sampler)} · {job.params.steps} steps
+            </span>
+            <button type="button" aria-label={`Remove queued job ${i + 1}`} onClick={() => removeQueuedJob(job.id)}>
+              ×
+            </button>
+          </li>
+        ))}
+      </ol>
+    </div>
+  );
+}

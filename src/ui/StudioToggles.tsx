@@ -1,0 +1,21 @@
+import { setSetting } from '../state/actions.ts';
+import { useStudio } from './use-studio.ts';
+
+/** Live (as-you-type) rendering and the step-by-step preview; both are remembered. */
+export function StudioToggles() {
+  const live = useStudio((s) => s.settings.live);
+  const livePreview = useStudio((s) => s.settings.livePreview);
+  return (
+    <fieldset className="toggles">
+      <legend className="visually-hidden">Rendering options</legend>
+      <label className="check">
+        <input type="checkbox" checked={live} onChange={(e) => setSetting('live', e.target.checked)} />
+        Live: render as you type
+      </label>
+      <label className="check">
+        <input type="checkbox" checked={livePreview} onChange={(e) => setSetting('livePreview', e.target.checked)} />
+        Show preview while generating
+      </label>
+    </fieldset>
+  );
+}
