@@ -32,96 +32,90 @@ interface Golden {
   items: GoldenItem[];
 }
 
-describe.skipIf(!haveTokenizer)(
-  'loadClipTokenizer on models/tiny-shapes/tokenizer ',
-  () => {
-    let tok: PromptTokenizer;
-    beforeAll(async () => {
-      tok = await loadClipTokenizer({
-        tokenizerJson: readJson(`${tokenizerDir}/tokenizer.json`),
-        tokenizerConfig: readJson(`${tokenizerDir}/tokenizer_config.json`),
-      });
+describe.skipIf(!haveTokenizer)('loadClipTokenizer on models/tiny-shapes/tokenizer ', () => {
+  let tok: PromptTokenizer;
+  beforeAll(async () => {
+    tok = await loadClipTokenizer({
+      tokenizerJson: readJson(`${tokenizerDir}/tokenizer.json`),
+      tokenizerConfig: readJson(`${tokenizerDir}/tokenizer_config.json`),
     });
+  });
 
-    it('reads BOS, EOS, pad and the comma (",</w>") from the files', () => {
-      const json = readJson(`${tokenizerDir}/tokenizer.json`) as { model: { vocab: Record<string, number> } };
-      const vocab = json.model.vocab;
-      expect(tok.bosId).toBe(vocab['<|startoftext|>']);
-      expect(tok.eosId).toBe(vocab['<|endoftext|>']);
-      expect(tok.padId).toBe(tok.eosId); // SD 1.x-style config: pad_token is <|endoftext|>
-      expect(tok.commaId).toBe(vocab[',</w>']);
+  it('reads BOS, EOS, pad and the comma (",</w>") from the files', () => {
+    const json = readJson(`${tokenizerDir}/tokenizer.json`) as { model: { vocab: Record<string, number> } };
+    const vocab = json.model.vocab;
+    expect(tok.bosId).toBe(vocab['<|startoftext|>']);
+    expect(tok.eosId).toBe(vocab['<|endoftext|>']);
+    expect(tok.padId).toBe(tok.eosId); // SD 1.x-style config: pad_token is <|endoftext|>
+    expect(tok.commaId).toBe(vocab[',</w>']);
+  });
+
+  it('adds no special tokens and never truncates', () => {
+    expect(tok.tokenize('')).toEqual([]);
+    expect(tok.tokenize('   ')).toEqual([]);
+    const one = tok.tokenize('red');
+    expect(one.length).toBeGreaterThan(0);
+    expect(one).not.toContain(tok.bosId);
+    expect(one).not.toContain(tok.eosId);
+    const long = tok.tokenize(Array<string>(100).fill('red').join(' '));
+    expect(long).toHaveLength(100 * one.length);
+  });
+
+  it('a comma after a word is the comma token', () => {
+    expect(tok.tokenize('red, blue')).toContain(tok.commaId);
+  });
+
+  describe.skipIf(!haveGolden)('matches training/tokenizer_golden.json', () => {
+    const golden = haveGolden ? (readJson(goldenPath) as Golden) : { items: [] };
+    it('has items', () => expect(golden.items.length).toBeGreaterThan(0));
+    it('special ids agree', () => {
+      if (golden.bos_id !== undefined) expect(tok.bosId).toBe(golden.bos_id);
+      if (golden.eos_id !== undefined) expect(tok.eosId).toBe(golden.eos_id);
+      if (golden.pad_id !== undefined) expect(tok.padId).toBe(golden.pad_id);
     });
-
-    it('adds no special tokens and never truncates', () => {
-      expect(tok.tokenize('')).toEqual([]);
-      expect(tok.tokenize('   ')).toEqual([]);
-      const one = tok.tokenize('red');
-      expect(one.length).toBeGreaterThan(0);
-      expect(one).not.toContain(tok.bosId);
-      expect(one).not.toContain(tok.eosId);
-      const long = tok.tokenize(Array<string>(100).fill('red').join(' '));
-      expect(long).toHaveLength(100 * one.length);
+    it.each(golden.items.map((item) => [item.text, item] as const))('%j', (_text, item) => {
+      // The trainer's encode() is BOS + tokens, cut to 76, + EOS.
+      // The golden file stores untruncated ids (BOS … EOS) and the 77-token truncation
+      // (first 76 + EOS); older files stored only the truncated form as `ids`.
+      const full = [tok.bosId, ...tok.tokenize(item.text), tok.eosId];
+      const truncated = [...full.slice(0, 76), tok.eosId];
+      if (item.ids_truncated_77) {
+        expect(full).toEqual(item.ids);
+        expect(full.length > 77 ? truncated : full).toEqual(item.ids_truncated_77);
+      } else {
+        expect(full.length > 77 ? truncated : full).toEqual(item.ids);
+      }
     });
-
-    it('a comma after a word is the comma token', () => {
-      expect(tok.tokenize('red, blue')).toContain(tok.commaId);
-    });
-
-    describe.skipIf(!haveGolden)('matches training/tokenizer_golden.json', () => {
-      const golden = haveGolden ? (readJson(goldenPath) as Golden) : { items: [] };
-      it('has items', () => expect(golden.items.length).toBeGreaterThan(0));
-      it('special ids agree', () => {
-        if (golden.bos_id !== undefined) expect(tok.bosId).toBe(golden.bos_id);
-        if (golden.eos_id !== undefined) expect(tok.eosId).toBe(golden.eos_id);
-        if (golden.pad_id !== undefined) expect(tok.padId).toBe(golden.pad_id);
-      });
-      it.each(golden.items.map((item) => [item.text, item] as const))('%j', (_text, item) => {
-        // The trainer's encode() is BOS + tokens, cut to 76, + EOS.
-        // The golden file stores untruncated ids (BOS … EOS) and the 77-token truncation
-        // (first 76 + EOS); older files stored only the truncated form as `ids`.
-        const full = [tok.bosId, ...tok.tokenize(item.text), tok.eosId];
-        const truncated = [...full.slice(0, 76), tok.eosId];
-        if (item.ids_truncated_77) {
-          expect(full).toEqual(item.ids);
-          expect(full.length > 77 ? truncated : full).toEqual(item.ids_truncated_77);
-        } else {
-          expect(full.length > 77 ? truncated : full).toEqual(item.ids);
-        }
-      });
-      // Plain prompts (no attention syntax, under 76 tokens) must come out of A1111 chunking as the
-      // trainer's ids padded to 77: the model was trained on exactly these.
-      const plain = golden.items.filter((item) => item.ids.length < 77 && !/[()[\]\\]|\bBREAK\b/.test(item.text));
-      it.each(plain.map((item) => [item.text, item] as const))(
-        'one chunk = trainer ids + padding: %j',
-        (_text, item) => {
-          const { chunks } = tokenizePrompt(item.text, tok);
-          expect(chunks).toHaveLength(1);
-          expect(chunks[0]?.ids).toEqual([...item.ids, ...Array<number>(77 - item.ids.length).fill(tok.padId)]);
-        },
-      );
-    });
-
-    it('chunks a weighted prompt with the real tokenizer', () => {
-      const { chunks } = tokenizePrompt('a (red:1.3) circle, [blue] background', tok);
+    // Plain prompts (no attention syntax, under 76 tokens) must come out of A1111 chunking as the
+    // trainer's ids padded to 77: the model was trained on exactly these.
+    const plain = golden.items.filter((item) => item.ids.length < 77 && !/[()[\]\\]|\bBREAK\b/.test(item.text));
+    it.each(plain.map((item) => [item.text, item] as const))('one chunk = trainer ids + padding: %j', (_text, item) => {
+      const { chunks } = tokenizePrompt(item.text, tok);
       expect(chunks).toHaveLength(1);
-      const c = chunks[0];
-      if (!c) throw new Error('no chunk');
-      const red = tok.tokenize('red');
-      const at = c.ids.indexOf(red[0] as number);
-      expect(at).toBeGreaterThan(0);
-      expect(c.weights[at]).toBe(1.3);
-      const blue = tok.tokenize('blue');
-      expect(c.weights[c.ids.indexOf(blue[0] as number)]).toBe(1 / 1.1);
-      expect(c.ids[0]).toBe(tok.bosId);
+      expect(chunks[0]?.ids).toEqual([...item.ids, ...Array<number>(77 - item.ids.length).fill(tok.padId)]);
     });
+  });
 
-    it('pads prompt and negative prompt to the same chunk count', () => {
-      const pair = encodePromptPair(Array<string>(80).fill('red circle').join(', '), 'blue', tok);
-      expect(pair.cond.length).toBeGreaterThan(1);
-      expect(pair.uncond).toHaveLength(pair.cond.length);
-    });
-  },
-);
+  it('chunks a weighted prompt with the real tokenizer', () => {
+    const { chunks } = tokenizePrompt('a (red:1.3) circle, [blue] background', tok);
+    expect(chunks).toHaveLength(1);
+    const c = chunks[0];
+    if (!c) throw new Error('no chunk');
+    const red = tok.tokenize('red');
+    const at = c.ids.indexOf(red[0] as number);
+    expect(at).toBeGreaterThan(0);
+    expect(c.weights[at]).toBe(1.3);
+    const blue = tok.tokenize('blue');
+    expect(c.weights[c.ids.indexOf(blue[0] as number)]).toBe(1 / 1.1);
+    expect(c.ids[0]).toBe(tok.bosId);
+  });
+
+  it('pads prompt and negative prompt to the same chunk count', () => {
+    const pair = encodePromptPair(Array<string>(80).fill('red circle').join(', '), 'blue', tok);
+    expect(pair.cond.length).toBeGreaterThan(1);
+    expect(pair.uncond).toHaveLength(pair.cond.length);
+  });
+});
 
 describe('loadClipTokenizer on a CLIP tokenizer built in the test', () => {
   // A tiny byte-level BPE vocabulary in the tokenizer.json layout of openai/clip-vit-base-patch32
