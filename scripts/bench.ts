@@ -8,6 +8,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { chromiumLaunchOptions } from '../tests/support/chromium.ts';
 import { TorchGenerator } from '../src/math/torch-generator.ts';
 import { txt2img, type StepTimings } from '../src/pipeline/txt2img.ts';
 import { loadNodeModel } from '../src/runtime/node/ort-node.ts';
@@ -101,7 +102,7 @@ function benchPure() {
 async function benchBrowser() {
   const browserSteps = Number(values['browser-steps']);
   console.log(`\n## Chromium (the real app via vite preview), ${browserSteps} steps, CFG ${CFG}`);
-  const { chromium } = await import('playwright-core');
+  const { chromium } = await import('@playwright/test');
   const port = 4399;
   // Its own production build, so the bench measures what `npm start` serves.
   const outDir = `.e2e-dist/bench-${process.pid}`;
@@ -115,17 +116,7 @@ async function benchBrowser() {
   );
   try {
     await new Promise((r) => setTimeout(r, 2500));
-    const browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--enable-unsafe-webgpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    const browser = await chromium.launch(chromiumLaunchOptions);
     for (const backend of ['wasm', 'webgpu'] as const) {
       const page = await browser.newPage();
       await page.goto(`http://127.0.0.1:${port}/?backend=${backend}`);

@@ -17,6 +17,7 @@ import { decodedToRgba, latentsToPreviewRgba } from '../math/image.ts';
 import { classifierFreeGuidance, concatBatch, divide, scale, splitBatch, type Float32Tensor } from '../math/tensor.ts';
 import { applyEmphasis, encodePromptPair, truncateToSingleChunk, type PromptChunk } from '../prompt/index.ts';
 import { createScheduler, isSamplerId } from '../schedulers/index.ts';
+import type { StepTimings } from '../protocol/messages.ts';
 import type { Clock, DiffusionModel } from './types.ts';
 
 export interface Txt2ImgRequest {
@@ -39,14 +40,7 @@ export interface Txt2ImgHooks {
   onImage: (image: GeneratedImage) => void;
 }
 
-export interface StepTimings {
-  tokenizeMs: number;
-  textEncoderMs: number;
-  unetMs: number[];
-  schedulerMs: number;
-  vaeMs: number;
-  totalMs: number;
-}
+export type { StepTimings };
 
 export interface GeneratedImage {
   index: number;

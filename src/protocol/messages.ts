@@ -64,13 +64,17 @@ export interface ModelSummary {
   fixedSequence: boolean;
 }
 
-export interface PhaseTimings {
+/** Per-phase wall-clock times of one image, as the pipeline measures them. */
+export interface StepTimings {
   tokenizeMs: number;
   textEncoderMs: number;
   unetMs: number[];
   schedulerMs: number;
   vaeMs: number;
   totalMs: number;
+}
+
+export interface PhaseTimings extends StepTimings {
   /** Σ of time spent inside session.run, for the overhead ratio the bench prints. */
   sessionRunMs: number;
 }

@@ -1,15 +1,13 @@
 /**
- * Benchmark, not a pass/fail test (runs only with BENCH=1): what the live preview costs per
+ * Benchmark, not a pass/fail test (kept out of `npm test`): what the live preview costs per
  * denoising step. Runs the same job with the preview on and off, alternating, and prints the
  * denoising-loop time per step (image total minus text encoder and VAE) from each image's timings.
  *
- *   BENCH=1 npx playwright test tests/e2e/bench-preview.spec.ts
+ *   npm run bench:preview
  */
 import { test } from '@playwright/test';
-import { openStudio } from './studio.ts';
-import { fillForm, figures, generateAndWait } from './studio-helpers.ts';
-
-test.skip(!process.env.BENCH, 'benchmark: set BENCH=1');
+import { openStudio } from '../e2e/studio.ts';
+import { fillForm, figures, generateAndWait } from '../e2e/studio-helpers.ts';
 
 test('live preview cost per step', async ({ page }) => {
   test.setTimeout(600_000);
