@@ -91,11 +91,17 @@ def main():
     p.add_argument("--steps", type=int, default=0)
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--no-score", action="store_true", help="skip reconstruction scoring (smoke)")
+    p.add_argument("--resume", action="store_true", help="start from <run-dir>/vae_ft.pt when it exists")
     a = p.parse_args()
     torch.set_num_threads(1)
     ck = torch.load(os.path.join(a.run_dir, "vae.pt"))
     vae = VAE()
     vae.load_state_dict(ck["vae"])
+    ft_path = os.path.join(a.run_dir, "vae_ft.pt")
+    if a.resume and os.path.exists(ft_path):
+        # Only the decoder differs; the encoder (and so the latents and scale) stay those of vae.pt.
+        vae.load_state_dict(torch.load(ft_path)["vae"])
+        log("resumed the decoder from", ft_path)
     vae.eval()
     if not a.no_score:
         log("before", recon_score(vae, n=256))

@@ -192,6 +192,9 @@ def main():
     p.add_argument("--min-snr", type=float, default=5.0)
     p.add_argument("--eval-every-min", type=float, default=15.0)
     p.add_argument("--d", type=int, default=96, help="text width = cross_attention_dim")
+    p.add_argument("--resume", action="store_true",
+                   help="continue an interrupted run from --run-dir: reuse its VAE (vae.pt, skip stage 1), "
+                        "its fine-tuned decoder (vae_ft.pt) and its EMA text encoder + U-Net (ema.pt)")
     p.add_argument("--decoder-ft-minutes", type=float, default=-1,
                    help="decoder-only fine-tune (finetune_decoder.py) run CONCURRENTLY with the U-Net "
                         "stage in a 1-thread subprocess (uses the 2nd core); -1 = --minutes minus 10, 0 = off")
@@ -228,21 +231,38 @@ def main():
     log("params", counts, "total", sum(counts.values()))
 
     # ---- stage 1
-    vae_steps = train_vae(vae, args, rng)
+    ft_path = os.path.join(args.run_dir, "vae_ft.pt")
+    resumed_steps = 0
+    if args.resume:
+        # An interrupted run: same VAE (so the same latents and scaling factor), the EMA weights of
+        # its last checkpoint as the starting point; the optimizer state starts fresh (short warm-up).
+        ck = torch.load(os.path.join(args.run_dir, "vae.pt"))
+        vae.load_state_dict(ck["vae"])
+        vae_steps = ck.get("vae_steps", 0)
+        ema_ck = torch.load(os.path.join(args.run_dir, "ema.pt"))
+        te.load_state_dict(ema_ck["te"])
+        unet.load_state_dict(ema_ck["unet"])
+        resumed_steps = ema_ck.get("step", 0)
+        log(f"resumed from {args.run_dir}: U-Net step {resumed_steps}")
+    else:
+        vae_steps = train_vae(vae, args, rng)
     vae.eval()
     for q in vae.parameters():
         q.requires_grad_(False)
     scale, vstats, latent_rgb = vae_stats(vae, np.random.default_rng(args.seed + 7), 256 if args.smoke else 2048)
+    if args.resume:
+        scale = ck["scale"]   # keep the exact factor the U-Net was trained with
     log(f"vae scaling_factor {scale:.5f} stats {vstats}")
-    torch.save({"vae": vae.state_dict(), "scale": scale}, os.path.join(args.run_dir, "vae.pt"))
-    ft_path = os.path.join(args.run_dir, "vae_ft.pt")
-    if os.path.exists(ft_path):
+    torch.save({"vae": vae.state_dict(), "scale": scale, "vae_steps": vae_steps}, os.path.join(args.run_dir, "vae.pt"))
+    if os.path.exists(ft_path) and not args.resume:
         os.remove(ft_path)
     ft_min = args.decoder_ft_minutes if args.decoder_ft_minutes >= 0 else max(0.0, args.minutes - 10)
     ft_proc = None
     if ft_min > 0 or args.smoke:
         cmd = [sys.executable, os.path.join(HERE, "finetune_decoder.py"), "--run-dir", args.run_dir]
         cmd += ["--steps", "5", "--no-score"] if args.smoke else ["--minutes", str(ft_min)]
+        if args.resume:
+            cmd.append("--resume")
         ft_log = open(os.path.join(args.run_dir, "decoder_ft.log"), "w")
         ft_proc = subprocess.Popen(cmd, stdout=ft_log, stderr=subprocess.STDOUT)
         log("decoder fine-tune subprocess started:", " ".join(cmd))
@@ -270,7 +290,7 @@ def main():
     budget = args.minutes * 60
     t0 = time.time()
     last_eval = t0
-    step = 0
+    step = resumed_steps
     run_loss = None
     history = []
 
@@ -300,10 +320,10 @@ def main():
 
     while True:
         el = time.time() - t0
-        if (args.steps and step >= args.steps) or (not args.steps and el >= budget):
+        if (args.steps and step - resumed_steps >= args.steps) or (not args.steps and el >= budget):
             break
-        frac = step / args.steps if args.steps else el / budget
-        lr = args.lr * min(1.0, (step + 1) / 200) * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(frac, 1))))
+        frac = (step - resumed_steps) / args.steps if args.steps else el / budget
+        lr = args.lr * min(1.0, (step - resumed_steps + 1) / 200) * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(frac, 1))))
         for gp in opt.param_groups:
             gp["lr"] = lr
         lat, ids = make_batch(rng, tok, vae, scale, args.captions, args.rep)
@@ -325,8 +345,8 @@ def main():
                 for a, b in zip(m.parameters(), e.parameters()):
                     b.mul_(d).add_(a.detach(), alpha=1 - d)
         run_loss = loss.item() if run_loss is None else 0.98 * run_loss + 0.02 * loss.item()
-        if step % 50 == 0 or step == 1:
-            log(f"unet step {step} loss {run_loss:.4f} lr {lr:.2e} {(time.time() - t0) / step:.3f}s/step "
+        if step % 50 == 0 or step == resumed_steps + 1:
+            log(f"unet step {step} loss {run_loss:.4f} lr {lr:.2e} {(time.time() - t0) / max(1, step - resumed_steps):.3f}s/step "
                 f"elapsed {(time.time() - t0) / 60:.1f}min")
         if not args.smoke and time.time() - last_eval > args.eval_every_min * 60:
             checkpoint(False)
