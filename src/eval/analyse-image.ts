@@ -3,7 +3,7 @@
  * `npm run eval:model` and the model tests. As issue #7 specifies: background = median of the
  * border pixels; object mask = pixels far from it; the mask's (median) colour → nearest CSS named
  * colour; its bounding-box centre → position (thirds); bounding-box size → small/big; fill ratio,
- * a hole at the centre and where the mass sits → shape. Validated on ground-truth renders of the
+ * a hole at the centre, filled bounding-box corners and where the mass sits → shape. Validated on ground-truth renders of the
  * training set (tests/fixtures/shapes).
  */
 
@@ -35,7 +35,7 @@ export interface ImageAnalysis {
     shape: Shape;
     /** Bounding-box width as a fraction of the image width. */
     widthFraction: number;
-    features: { fill: number; hole: number; verticalOffset: number };
+    features: { fill: number; hole: number; verticalOffset: number; cornerFill: number };
   };
 }
 
@@ -124,10 +124,24 @@ export function analyseImage(rgba: ArrayLike<number>, width: number, height: num
   // Where the mass sits vertically inside the box: an upright triangle's centroid is 1/6 of the
   // box below the centre, a five-point star's only ~1/20.
   const verticalOffset = (sumY / count + 0.5 - (y0 + y1) / 2) / bh;
+  // Corners of the bounding box: a square fills them (even with the soft corners a VAE draws),
+  // a circle leaves them mostly empty; fill alone confuses the two once corners are rounded.
+  const cw = Math.max(1, Math.round(bw * 0.2));
+  const ch = Math.max(1, Math.round(bh * 0.2));
+  let cornerInside = 0;
+  for (const [cx0, cy0] of [
+    [x0, y0],
+    [x1 - cw, y0],
+    [x0, y1 - ch],
+    [x1 - cw, y1 - ch],
+  ] as const) {
+    for (let y = cy0; y < cy0 + ch; y++)
+      for (let x = cx0; x < cx0 + cw; x++) cornerInside += mask[y * width + x] as number;
+  }
+  const cornerFill = cornerInside / (4 * cw * ch);
   let shape: Shape;
   if (hole > 0.5) shape = 'ring';
-  else if (fill > 0.9) shape = 'square';
-  else if (fill > 0.68) shape = 'circle';
+  else if (fill > 0.68) shape = cornerFill > 0.5 ? 'square' : 'circle';
   else shape = verticalOffset > 0.11 ? 'triangle' : 'star';
   return {
     background,
@@ -139,7 +153,7 @@ export function analyseImage(rgba: ArrayLike<number>, width: number, height: num
       size: widthFraction > 0.35 ? 'big' : 'small',
       shape,
       widthFraction,
-      features: { fill, hole, verticalOffset },
+      features: { fill, hole, verticalOffset, cornerFill },
     },
   };
 }
