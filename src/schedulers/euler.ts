@@ -21,7 +21,7 @@ import {
   trainingSigmas,
 } from './noise-schedule.ts';
 import type { Scheduler } from './scheduler.ts';
-import { scaleBySigma, vPredictionScalars } from './sigma-ops.ts';
+import { eulerInitNoiseSigma, fullTrainingSchedule, scaleBySigma, vPredictionScalars } from './sigma-ops.ts';
 
 const fround = Math.fround;
 
@@ -37,18 +37,11 @@ export class EulerDiscreteScheduler implements Scheduler {
   constructor(config: SchedulerConfig) {
     this.config = config;
     this.trainSigmas = trainingSigmas(computeAlphasCumprod(computeBetas(config)));
-    // Before set_timesteps diffusers holds the full training schedule, highest sigma first.
-    const n = config.numTrainTimesteps;
-    this.timesteps = Array.from({ length: n }, (_, i) => n - 1 - i);
-    this.sigmas = new Float32Array(n + 1);
-    for (let i = 0; i < n; i++) this.sigmas[i] = this.trainSigmas[n - 1 - i] ?? 0;
+    ({ timesteps: this.timesteps, sigmas: this.sigmas } = fullTrainingSchedule(this.trainSigmas));
   }
 
   get initNoiseSigma(): number {
-    const max = this.sigmas.reduce((m, s) => Math.max(m, s), -Infinity);
-    if (this.config.timestepSpacing !== 'leading') return max;
-    // "leading" keeps the variance of the noisy sample: sqrt(σ_max² + 1), float32.
-    return fround(Math.sqrt(fround(fround(max * max) + 1)));
+    return eulerInitNoiseSigma(this.sigmas, this.config.timestepSpacing);
   }
 
   setTimesteps(numInferenceSteps: number): void {

@@ -23,7 +23,7 @@ import {
   trainingSigmas,
 } from './noise-schedule.ts';
 import type { Scheduler } from './scheduler.ts';
-import { scaleBySigma, vPredictionScalars } from './sigma-ops.ts';
+import { eulerInitNoiseSigma, scaleBySigma, vPredictionScalars } from './sigma-ops.ts';
 
 const fround = Math.fround;
 
@@ -51,9 +51,7 @@ export class HeunDiscreteScheduler implements Scheduler {
   }
 
   get initNoiseSigma(): number {
-    const max = this.sigmas.reduce((m, s) => Math.max(m, s), -Infinity);
-    if (this.config.timestepSpacing !== 'leading') return max;
-    return fround(Math.sqrt(fround(fround(max * max) + 1)));
+    return eulerInitNoiseSigma(this.sigmas, this.config.timestepSpacing);
   }
 
   setTimesteps(numInferenceSteps: number): void {

@@ -27,3 +27,25 @@ export function vPredictionScalars(sigma: number): { cOut: number; s2p1: number 
   const s2p1 = fround(fround(sigma * sigma) + 1);
   return { cOut: fround(-sigma / fround(Math.sqrt(s2p1))), s2p1 };
 }
+
+/**
+ * `init_noise_sigma` of diffusers' Euler-family schedulers (Euler, Euler a, Heun): the largest
+ * sigma, or under "leading" spacing sqrt(σ_max² + 1) (which keeps the variance of the noisy
+ * sample), computed in float32.
+ */
+export function eulerInitNoiseSigma(sigmas: Float32Array, timestepSpacing: string): number {
+  const max = sigmas.reduce((m, s) => Math.max(m, s), -Infinity);
+  if (timestepSpacing !== 'leading') return max;
+  return Math.fround(Math.sqrt(Math.fround(Math.fround(max * max) + 1)));
+}
+
+/**
+ * What Euler and Euler a hold before set_timesteps (their __init__): the full training schedule,
+ * highest sigma first, plus the final zero sigma.
+ */
+export function fullTrainingSchedule(trainSigmas: Float32Array): { timesteps: number[]; sigmas: Float32Array } {
+  const n = trainSigmas.length;
+  const sigmas = new Float32Array(n + 1);
+  for (let i = 0; i < n; i++) sigmas[i] = trainSigmas[n - 1 - i] ?? 0;
+  return { timesteps: Array.from({ length: n }, (_, i) => n - 1 - i), sigmas };
+}
