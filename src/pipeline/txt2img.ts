@@ -15,7 +15,13 @@
 import { TorchGenerator } from '../math/torch-generator.ts';
 import { decodedToRgba, latentsToPreviewRgba } from '../math/image.ts';
 import { classifierFreeGuidance, concatBatch, divide, scale, splitBatch, type Float32Tensor } from '../math/tensor.ts';
-import { applyEmphasis, encodePromptPair, truncateToSingleChunk, type PromptChunk } from '../prompt/index.ts';
+import {
+  applyEmphasis,
+  concatChunks,
+  encodePromptPair,
+  truncateToSingleChunk,
+  type PromptChunk,
+} from '../prompt/index.ts';
 import { createScheduler, isSamplerId } from '../schedulers/index.ts';
 import type { StepTimings } from '../protocol/messages.ts';
 import type { Clock, DiffusionModel } from './types.ts';
@@ -94,11 +100,11 @@ export async function encodePrompts(
   const perChunk = splitBatch(hidden, chunks.length).map((part, i) =>
     applyEmphasis(part.data, tokens, dim, (chunks[i] as PromptChunk).weights),
   );
-  const join = (parts: Float32Array[]): Float32Tensor => {
-    const data = new Float32Array(parts.length * tokens * dim);
-    parts.forEach((p, i) => data.set(p, i * tokens * dim));
-    return { data, dims: [1, parts.length * tokens, dim] };
-  };
+  // Chunks join along the token axis: [1, 77·k, dim] (A1111's torch.hstack of chunk outputs).
+  const join = (parts: Float32Array[]): Float32Tensor => ({
+    data: concatChunks(parts, dim),
+    dims: [1, parts.length * tokens, dim],
+  });
   const condParts = guidance ? perChunk.slice(uncond.length) : perChunk;
   const result: EncodedPrompts = {
     cond: join(condParts),

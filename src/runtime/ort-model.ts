@@ -8,7 +8,7 @@
 import type * as Ort from 'onnxruntime-common';
 import { fromFloat16Bits, toFloat16Bits } from '../math/float16.ts';
 import { parseLatentRgbMap, SD_LATENT_RGB } from '../math/image.ts';
-import type { Float32Tensor } from '../math/tensor.ts';
+import { concatBatch, type Float32Tensor } from '../math/tensor.ts';
 import type { DiffusionModel, ModelInfo, TextEncoderModel, UnetModel, VaeDecoderModel } from '../pipeline/types.ts';
 import type { PromptTokenizer } from '../prompt/index.ts';
 import { EngineError, type ModelSummary } from '../protocol/messages.ts';
@@ -157,11 +157,7 @@ function textEncoderOf(
         parts.push(await readFloat(out));
         out.dispose();
       }
-      if (parts.length === 1) return parts[0] as Float32Tensor;
-      const first = parts[0] as Float32Tensor;
-      const data = new Float32Array(parts.reduce((n, p) => n + p.data.length, 0));
-      parts.forEach((p, i) => data.set(p.data, i * p.data.length));
-      return { data, dims: [parts.length, ...first.dims.slice(1)] };
+      return parts.length === 1 ? (parts[0] as Float32Tensor) : concatBatch(parts);
     },
   };
 }
