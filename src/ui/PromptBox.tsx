@@ -1,4 +1,5 @@
 import { useId, type KeyboardEvent } from 'react';
+import { flushSync } from 'react-dom';
 import { editAttention, formatTokenCount } from '../prompt/index.ts';
 import type { TokenCount } from '../protocol/messages.ts';
 
@@ -21,9 +22,11 @@ export function PromptBox(props: {
     e.preventDefault();
     const area = e.currentTarget;
     const result = editAttention(area.value, area.selectionStart, area.selectionEnd, e.key === 'ArrowUp' ? 1 : -1);
-    props.onChange(result.text);
-    // Restore the selection after React writes the new value.
-    requestAnimationFrame(() => area.setSelectionRange(result.selectionStart, result.selectionEnd));
+    // Commit the new value now, then place the selection, before this handler returns: a deferred
+    // restore (rAF) let a second quick Ctrl+↑/↓ see the caret React had moved to the end, and weight
+    // the wrong word.
+    flushSync(() => props.onChange(result.text));
+    area.setSelectionRange(result.selectionStart, result.selectionEnd);
   };
   const over = props.singleChunk && props.count !== null && props.count.used > 75;
   return (

@@ -27,7 +27,16 @@ test('Ctrl+Up and Ctrl+Down weight the word under the cursor', async ({ page }) 
   await expect(prompt).toHaveValue('a (red:1.1) circle');
   await prompt.press('Control+ArrowUp');
   await expect(prompt).toHaveValue('a (red:1.2) circle');
+  // The selection stays on the edited word, so presses in quick succession keep weighting it.
   await prompt.press('Control+ArrowDown');
   await prompt.press('Control+ArrowDown');
   await expect(prompt).toHaveValue('a red circle');
+  await prompt.press('Control+ArrowDown');
+  await prompt.press('Control+ArrowDown');
+  await prompt.press('Control+ArrowUp');
+  await expect(prompt).toHaveValue('a (red:0.9) circle');
+  const selected = await prompt.evaluate((el: HTMLTextAreaElement) =>
+    el.value.slice(el.selectionStart, el.selectionEnd),
+  );
+  expect(selected).toBe('red');
 });
