@@ -43,6 +43,9 @@ const { prompts } = JSON.parse(readFileSync(join(dir, 'eval_prompts.json'), 'utf
 const loaded = await loadNodeModel(dir);
 const hits: Record<string, number> = {};
 const totals: Record<string, number> = {};
+/** Shape confusion, expected → read, so a miss says what the model drew instead. */
+const shapeConfusion = new Map<string, Map<string, number>>();
+const shapeBySize = new Map<string, { hits: number; total: number }>();
 const started = performance.now();
 let images = 0;
 for (const [p, item] of prompts.entries()) {
@@ -70,6 +73,17 @@ for (const [p, item] of prompts.entries()) {
           size: analysis.object?.size,
           shape: analysis.object?.shape,
         };
+        if (item.expected.shape !== undefined) {
+          const row = shapeConfusion.get(item.expected.shape) ?? new Map<string, number>();
+          const read = analysis.object?.shape ?? '(none)';
+          row.set(read, (row.get(read) ?? 0) + 1);
+          shapeConfusion.set(item.expected.shape, row);
+          const sizeKey = item.expected.size ?? 'any size';
+          const bySize = shapeBySize.get(sizeKey) ?? { hits: 0, total: 0 };
+          bySize.total++;
+          if (read === item.expected.shape) bySize.hits++;
+          shapeBySize.set(sizeKey, bySize);
+        }
         for (const { key } of ATTRIBUTES) {
           const expected = item.expected[key];
           if (expected === undefined) continue;
@@ -95,6 +109,16 @@ const table = [
   ...rows,
 ].join('\n');
 console.log(table);
+const readShapes = [...new Set([...shapeConfusion.values()].flatMap((row) => [...row.keys()]))].sort();
+console.log(`\nShape confusion (rows: prompted, columns: read from the image)\n`);
+console.log(`| prompted | ${readShapes.join(' | ')} |\n| --- |${readShapes.map(() => ' --- |').join('')}`);
+for (const [prompted, row] of [...shapeConfusion.entries()].sort()) {
+  console.log(`| ${prompted} | ${readShapes.map((read) => row.get(read) ?? 0).join(' | ')} |`);
+}
+const sizeParts = [...shapeBySize.entries()]
+  .sort()
+  .map(([size, { hits, total }]) => `${size} ${((hits / total) * 100).toFixed(1)} % (${total})`);
+console.log(`\nShape accuracy by prompted size: ${sizeParts.join(', ')}`);
 console.log(`\n${images} images in ${seconds.toFixed(1)} s (${((seconds * 1000) / images).toFixed(1)} ms per image)`);
 
 if (values['update-docs']) {
