@@ -240,7 +240,9 @@ Eval prompts with expected attributes: `eval_prompts.json`.
 ```
 (CPU only, torch 1.13.) VAE stage: {meta['vae_steps']} steps (batch {a['vae_batch']}); then VAE frozen and
 text encoder + U-Net trained for {meta['unet_steps']} steps (batch {a['captions'] * a['rep']} = {a['captions']} captions × {a['rep']} renders),
-AdamW lr {a['lr']}, cosine, min-SNR-{a['min_snr']} weighting, EMA {a['ema']} (exported). Wall clock: {meta['train_minutes']:.0f} min.
+AdamW lr {a['lr']}, cosine, min-SNR-{a['min_snr']} weighting, extra ε-loss weight {a.get('object_loss', 0)} on the latent
+cells under the object, EMA {a['ema']} (exported). VAE and decoder losses weight object pixels by inverse
+object area, so small shapes count as much as big ones. Wall clock: {meta['train_minutes']:.0f} min.
 Decoder-only fine-tuning on the frozen encoder (`training/finetune_decoder.py`): {meta.get('decoder_ft_steps', 0)} steps
 (0 = not applied; the latent space and scaling_factor are unchanged by it).
 Time-budgeted runs are not bit-reproducible (steps depend on speed); use `--steps N --vae-steps M` for that.

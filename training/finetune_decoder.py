@@ -20,7 +20,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import data  # noqa: E402
 import evaluate as ev  # noqa: E402
 from models import VAE  # noqa: E402
-from train import to_tensor, log  # noqa: E402
+from train import to_tensor, log, object_mask, object_weight  # noqa: E402
 
 
 def finetune_decoder(vae, minutes=0.0, steps=0, lr0=1e-3, batch=32, seed=1, noise=0.05,
@@ -50,15 +50,16 @@ def finetune_decoder(vae, minutes=0.0, steps=0, lr0=1e-3, batch=32, seed=1, nois
             z = mean + torch.exp(0.5 * logvar) * torch.randn_like(mean)
             z = z + noise * mean.std() * torch.randn_like(z)
         rec = vae.decoder(z)
-        bg = torch.cat([x[:, :, 0], x[:, :, -1]], 2).median(dim=2).values[:, :, None, None]
-        obj = ((x - bg).abs().sum(1, keepdim=True) > 0.1).float()
+        obj = object_mask(x)
         err = rec - x
         # extra weight on the outer 2-pixel frame (zero-padding corner artefacts fool
         # border-colour analysers) and on each image's 32 worst pixels (outliers, edges)
         frame = torch.ones_like(obj)
         frame[:, :, 2:-2, 2:-2] = 0
         pix = err.abs() + err.pow(2)
-        loss = ((1.0 + 4.0 * obj + 4.0 * frame) * pix).mean()
+        # Object weight normalised by the object's area (as in the VAE stage): a small shape has a
+        # tenth of a big one's pixels, and with a flat weight small stars/squares came out as blobs.
+        loss = ((1.0 + object_weight(obj) + 4.0 * frame) * pix).mean()
         worst = pix.sum(1).flatten(1).topk(32, dim=1).values.mean()
         loss = loss + 0.1 * worst
         opt.zero_grad(set_to_none=True)
@@ -98,19 +99,23 @@ def main():
     vae = VAE()
     vae.load_state_dict(ck["vae"])
     ft_path = os.path.join(a.run_dir, "vae_ft.pt")
+    steps_before = 0
     if a.resume and os.path.exists(ft_path):
         # Only the decoder differs; the encoder (and so the latents and scale) stay those of vae.pt.
-        vae.load_state_dict(torch.load(ft_path)["vae"])
-        log("resumed the decoder from", ft_path)
+        ft_ck = torch.load(ft_path)
+        vae.load_state_dict(ft_ck["vae"])
+        steps_before = ft_ck.get("ft_steps", 0)
+        log("resumed the decoder from", ft_path, "at fine-tune step", steps_before)
     vae.eval()
     if not a.no_score:
         log("before", recon_score(vae, n=256))
 
     def save(step):
         path = os.path.join(a.run_dir, "vae_ft.pt")
-        torch.save({"vae": vae.state_dict(), "scale": ck["scale"], "ft_steps": step}, path + ".tmp")
+        total = steps_before + step
+        torch.save({"vae": vae.state_dict(), "scale": ck["scale"], "ft_steps": total}, path + ".tmp")
         os.replace(path + ".tmp", path)   # atomic: train.py may load it concurrently
-        log(f"saved vae_ft.pt at step {step}")
+        log(f"saved vae_ft.pt at step {total}")
         if not a.no_score:
             vae.decoder.eval()
             log("recon", recon_score(vae, n=128))

@@ -101,7 +101,11 @@ def train_vae(vae, args, rng):
         # object-aware weighting: pixels that differ from the border (background) colour
         bg = torch.cat([x[:, :, 0], x[:, :, -1]], 2).median(dim=2).values[:, :, None, None]
         obj = ((x - bg).abs().sum(1, keepdim=True) > 0.1).float()
-        w = 1.0 + 4.0 * obj
+        # Object weight normalised by the object's area (capped): with a flat weight a small shape's
+        # ~100 pixels barely registered next to a big one's, and the 8x8 latents learnt to carry only
+        # "a blob of this colour" for small objects (a conv probe on those latents read small shapes
+        # at ~71 %), which capped every small star/square downstream.
+        w = 1.0 + object_weight(obj)
         err = rec - x
         loss_rec = (w * (err.abs() + err.pow(2))).mean()
         kl = 0.5 * (mean.pow(2) + std.pow(2) - 1 - logvar).mean()
@@ -116,6 +120,18 @@ def train_vae(vae, args, rng):
                 f"{(time.time() - t0) / step:.3f}s/step")
     log(f"vae done: {step} steps in {time.time() - t0:.0f}s")
     return step
+
+
+def object_mask(x):
+    """Pixels that differ from the image's border (background) colour, [B,1,H,W] in {0,1}."""
+    bg = torch.cat([x[:, :, 0], x[:, :, -1]], 2).median(dim=2).values[:, :, None, None]
+    return ((x - bg).abs().sum(1, keepdim=True) > 0.1).float()
+
+
+def object_weight(obj, base=4.0, ref_area=0.1, cap=8.0):
+    """Per-pixel extra weight on object pixels, scaled up for small objects (area below ref_area)."""
+    area = obj.mean(dim=(1, 2, 3), keepdim=True).clamp(min=1e-3)
+    return base * (ref_area / area).clamp(1.0, cap) * obj
 
 
 @torch.no_grad()
@@ -146,9 +162,12 @@ def make_batch(rng, tok, vae, scale, n_caps, rep, drop=0.1):
         caps.append("" if rng.random() < drop else data.caption(a, rng)[0])
     imgs = [data.render(a, rng) for a in attrs for _ in range(rep)]
     with torch.no_grad():
-        lat = vae.encoder(to_tensor(imgs))[0] * scale
+        x = to_tensor(imgs)
+        lat = vae.encoder(x)[0] * scale
+        # Latent cells the object touches (8x8 max-pool of the pixel mask), for the loss weighting.
+        obj_lat = F.max_pool2d(object_mask(x), 8)
     ids = torch.tensor(tok(caps), dtype=torch.long)
-    return lat, ids
+    return lat, ids, obj_lat
 
 
 def run_eval(unet, te, vae, scale, tok, items, cfg=6.0, steps=20, seed=0):
@@ -178,18 +197,20 @@ def main():
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--smoke", action="store_true", help="few iterations, export (CI)")
     p.add_argument("--threads", type=int, default=1, help="1 is fastest and robust to CPU contention (measured)")
-    p.add_argument("--vae-minutes", type=float, default=18.0)
+    p.add_argument("--vae-minutes", type=float, default=20.0)
     p.add_argument("--vae-steps", type=int, default=0, help="if >0 overrides --vae-minutes")
     p.add_argument("--vae-batch", type=int, default=32)
     p.add_argument("--vae-lr", type=float, default=2e-3)
     p.add_argument("--kl", type=float, default=1e-6)
-    p.add_argument("--minutes", type=float, default=65.0, help="U-Net stage wall-clock budget")
+    p.add_argument("--minutes", type=float, default=85.0, help="U-Net stage wall-clock budget (with --vae-minutes: ~110 min in all)")
     p.add_argument("--steps", type=int, default=0, help="if >0 overrides --minutes (reproducible)")
     p.add_argument("--captions", type=int, default=32, help="captions per step")
     p.add_argument("--rep", type=int, default=2, help="images per caption (batch = captions*rep)")
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--ema", type=float, default=0.999)
     p.add_argument("--min-snr", type=float, default=5.0)
+    p.add_argument("--object-loss", type=float, default=6.0,
+                   help="extra ε-loss weight on latent cells under the object (0 = plain MSE)")
     p.add_argument("--eval-every-min", type=float, default=15.0)
     p.add_argument("--d", type=int, default=96, help="text width = cross_attention_dim")
     p.add_argument("--resume", action="store_true",
@@ -326,14 +347,19 @@ def main():
         lr = args.lr * min(1.0, (step - resumed_steps + 1) / 200) * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(frac, 1))))
         for gp in opt.param_groups:
             gp["lr"] = lr
-        lat, ids = make_batch(rng, tok, vae, scale, args.captions, args.rep)
+        lat, ids, obj_lat = make_batch(rng, tok, vae, scale, args.captions, args.rep)
         B = lat.shape[0]
         ctx = te(ids).repeat_interleave(args.rep, dim=0)
         t = torch.randint(0, 1000, (B,))
         noise = torch.randn_like(lat)
         xt = sqrt_ac[t][:, None, None, None] * lat + sqrt_1m[t][:, None, None, None] * noise
         pred = unet(xt, t.float(), ctx)
-        loss = ((pred - noise).pow(2).mean((1, 2, 3)) * wts[t]).mean()
+        # ε-MSE with extra weight on the latent cells under the object (normalised per image so the
+        # loss scale is unchanged): a small shape covers ~2-4 of 64 cells, so its shape detail was a
+        # few per cent of the loss and small stars/squares came out as round blobs.
+        cell_w = 1.0 + args.object_loss * obj_lat
+        per_image = ((pred - noise).pow(2) * cell_w).mean((1, 2, 3)) / cell_w.mean((1, 2, 3))
+        loss = (per_image * wts[t]).mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
