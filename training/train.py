@@ -98,9 +98,7 @@ def train_vae(vae, args, rng):
         # decoder robustness to small latent errors (diffusion outputs are never exact)
         z = z + 0.05 * mean.detach().std() * torch.randn_like(z)
         rec = vae.decoder(z)
-        # object-aware weighting: pixels that differ from the border (background) colour
-        bg = torch.cat([x[:, :, 0], x[:, :, -1]], 2).median(dim=2).values[:, :, None, None]
-        obj = ((x - bg).abs().sum(1, keepdim=True) > 0.1).float()
+        obj = object_mask(x)
         # Object weight normalised by the object's area (capped): with a flat weight a small shape's
         # ~100 pixels barely registered next to a big one's, and the 8x8 latents learnt to carry only
         # "a blob of this colour" for small objects (a conv probe on those latents read small shapes
