@@ -10,7 +10,8 @@ import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { chromiumLaunchOptions } from '../tests/support/chromium.ts';
 import { TorchGenerator } from '../src/math/torch-generator.ts';
-import { txt2img, type StepTimings } from '../src/pipeline/txt2img.ts';
+import { txt2img } from '../src/pipeline/txt2img.ts';
+import type { PhaseTimings } from '../src/protocol/messages.ts';
 import { loadNodeModel } from '../src/runtime/node/ort-node.ts';
 import { createScheduler, parseSchedulerConfig, SAMPLERS } from '../src/schedulers/index.ts';
 
@@ -35,7 +36,7 @@ const median = (xs: number[]) => {
   return s[Math.floor(s.length / 2)] ?? NaN;
 };
 
-function printTimings(label: string, t: StepTimings & { sessionRunMs: number }) {
+function printTimings(label: string, t: PhaseTimings) {
   const unet = t.unetMs.reduce((a, b) => a + b, 0);
   console.log(
     `${label.padEnd(22)} tokenize ${ms(t.tokenizeMs)} | text encoder ${ms(t.textEncoderMs)} | U-Net ${ms(unet / Math.max(1, t.unetMs.length))}/step ×${t.unetMs.length} | scheduler ${ms(t.schedulerMs)} | VAE ${ms(t.vaeMs)} | total ${ms(t.totalMs)} | total/Σrun ${(t.totalMs / t.sessionRunMs).toFixed(3)}`,
@@ -45,7 +46,7 @@ function printTimings(label: string, t: StepTimings & { sessionRunMs: number }) 
 async function benchNode() {
   console.log(`\n## Node (onnxruntime-node), ${steps} Euler steps, CFG ${CFG}, ${runs} runs (median total)`);
   const loaded = await loadNodeModel(values.model as string);
-  const results: (StepTimings & { sessionRunMs: number })[] = [];
+  const results: PhaseTimings[] = [];
   for (let r = 0; r < runs + 1; r++) {
     const before = loaded.stats.sessionRunMs;
     await txt2img(
@@ -122,7 +123,7 @@ async function benchBrowser() {
       await page.goto(`http://127.0.0.1:${port}/?backend=${backend}`);
       await page.waitForSelector('[aria-label="Engine status"][data-phase="ready"]', { timeout: 120_000 });
       const status = await page.textContent('[aria-label="Engine status"]');
-      const timings: (StepTimings & { sessionRunMs: number })[] = [];
+      const timings: PhaseTimings[] = [];
       const reps = backend === 'webgpu' ? 2 : 4;
       for (let r = 0; r < reps; r++) {
         await page.fill('[aria-label="Steps value"]', String(browserSteps));

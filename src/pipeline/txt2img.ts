@@ -46,8 +46,6 @@ export interface Txt2ImgHooks {
   onImage: (image: GeneratedImage) => void;
 }
 
-export type { StepTimings };
-
 export interface GeneratedImage {
   index: number;
   seed: string;
