@@ -23,7 +23,7 @@ import {
   type PromptChunk,
 } from '../prompt/index.ts';
 import { createScheduler, isSamplerId } from '../schedulers/index.ts';
-import type { StepTimings } from '../protocol/messages.ts';
+import type { ImageTimings } from '../protocol/messages.ts';
 import type { Clock, DiffusionModel } from './types.ts';
 
 export interface Txt2ImgRequest {
@@ -52,7 +52,7 @@ export interface GeneratedImage {
   rgba: Uint8ClampedArray;
   width: number;
   height: number;
-  timings: StepTimings;
+  timings: ImageTimings;
   droppedTokens: number;
 }
 

@@ -14,7 +14,7 @@
  * Runs wherever `fetch` and a store exist: the download worker (OPFS) and Node (tests).
  */
 import { isQuotaError, type FileWriter, type ModelStore, type StoredModelManifest } from './model-store.ts';
-import { Sha256 } from './sha256.ts';
+import { sha256OfStored } from './stored-file.ts';
 
 export interface DownloadFile {
   /** Path inside the model folder, e.g. "unet/model.onnx". */
@@ -32,7 +32,16 @@ export interface DownloadJob {
   entry: unknown;
 }
 
-export type DownloadErrorCode = 'quota' | 'not-found' | 'http' | 'network' | 'size-mismatch' | 'checksum' | 'aborted';
+export type DownloadErrorCode =
+  | 'quota'
+  | 'not-found'
+  | 'http'
+  | 'network'
+  | 'size-mismatch'
+  | 'checksum'
+  | 'aborted'
+  /** The same model is downloading in another tab (its files are locked there). */
+  | 'busy';
 
 export class DownloadError extends Error {
   constructor(
@@ -101,26 +110,6 @@ export async function readManifestOrNew(
 ): Promise<StoredModelManifest> {
   const existing = await store.readManifest(modelId);
   return existing ?? { version: 1, id: modelId, entry, files: {} };
-}
-
-/** Streams a stored file through SHA-256. */
-export async function sha256OfStored(
-  store: ModelStore,
-  modelId: string,
-  path: string,
-  onBytes?: (n: number) => void,
-): Promise<string | null> {
-  const blob = await store.read(modelId, path);
-  if (!blob) return null;
-  const hash = new Sha256();
-  const reader = blob.stream().getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    hash.update(value);
-    onBytes?.(value.length);
-  }
-  return hash.hex();
 }
 
 export async function downloadModel(job: DownloadJob, options: DownloadOptions): Promise<StoredModelManifest> {
@@ -433,46 +422,4 @@ export async function downloadModel(job: DownloadJob, options: DownloadOptions):
     throw new DownloadError('network', error instanceof Error ? error.message : String(error));
   }
   return manifest;
-}
-
-/** What is stored of a model: which of its files are complete, and the bytes on disk. */
-export async function storedStatus(store: ModelStore, modelId: string, paths: readonly string[]) {
-  const manifest = await store.readManifest(modelId);
-  let partialBytes = 0;
-  const missing: string[] = [];
-  for (const path of paths) {
-    if (manifest?.files[path]) continue;
-    missing.push(path);
-    partialBytes += (await store.size(modelId, path)) ?? 0;
-  }
-  const storedBytes = Object.values(manifest?.files ?? {}).reduce((n, f) => n + f.size, 0);
-  return { manifest, missing, storedBytes, partialBytes, complete: manifest !== null && missing.length === 0 };
-}
-
-/** Re-reads a stored file and compares it with what the manifest recorded when it was stored. */
-export async function verifyStoredFile(
-  store: ModelStore,
-  modelId: string,
-  path: string,
-): Promise<{ ok: boolean; reason: string }> {
-  const info = (await store.readManifest(modelId))?.files[path];
-  if (!info) return { ok: false, reason: 'it is not listed as stored' };
-  const size = await store.size(modelId, path);
-  if (size === null) return { ok: false, reason: 'the file is missing' };
-  if (size !== info.size) return { ok: false, reason: `it has ${size} bytes instead of ${info.size}` };
-  if (info.sha256 === null) return { ok: true, reason: 'size matches (no digest recorded)' };
-  const digest = await sha256OfStored(store, modelId, path);
-  return digest === info.sha256
-    ? { ok: true, reason: 'size and SHA-256 match' }
-    : { ok: false, reason: 'its SHA-256 changed since it was stored' };
-}
-
-/** Forgets a stored file (e.g. one that failed to load) so the next download fetches it again. */
-export async function invalidateStoredFile(store: ModelStore, modelId: string, path: string): Promise<void> {
-  const manifest = await store.readManifest(modelId);
-  if (manifest && path in manifest.files) {
-    delete manifest.files[path];
-    await store.writeManifest(modelId, manifest);
-  }
-  await store.remove(modelId, path);
 }

@@ -12,11 +12,10 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import {
   downloadModel,
   DownloadError,
-  invalidateStoredFile,
-  storedStatus,
   type DownloadFile,
   type DownloadProgress,
 } from '../../src/storage/model-downloader.ts';
+import { invalidateStoredFile, storedStatus } from '../../src/storage/stored-file.ts';
 import { withQuotaLimit, type ModelStore } from '../../src/storage/model-store.ts';
 import { fsModelStore } from '../support/fs-model-store.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
