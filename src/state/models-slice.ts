@@ -28,7 +28,7 @@ import type {
   DownloadRequest,
   StoredModelStatus,
 } from '../storage/model-download-protocol.ts';
-import type { DownloadErrorCode, DownloadProgress } from '../storage/model-downloader.ts';
+import type { DownloadErrorCode, DownloadProgress } from '../storage/download-types.ts';
 import { formatBytes } from './format.ts';
 import type { Studio } from './store.ts';
 import type { ModelLoadFailure } from './types.ts';
