@@ -239,11 +239,11 @@ export const createModelsSlice: StateCreator<Studio, [], [], ModelsSlice> = (set
         patch((m) => ({ verified: [...m.verified, key] }));
         continue;
       }
-      const message = `The stored copy of ${file.path} is damaged (${check.reason}).`;
-      patch((m) => ({ loadFailures: { ...m.loadFailures, [model.id]: { file: file.path, message } } }));
+      const message = `The stored copy of ${file.path} is damaged (${check.reason})`;
+      patch((m) => ({ loadFailures: { ...m.loadFailures, [model.id]: { file: file.path, message: `${message}.` } } }));
       if (get().models.recovered.includes(key)) return false;
       patch((m) => ({ recovered: [...m.recovered, key] }));
-      get().notify({ kind: 'info', text: `${message} Downloading it again.` });
+      get().notify({ kind: 'info', text: `${message}; downloading it again.` });
       await get().redownloadFile(model.id, file.path);
       return false; // the download loads it when it is stored again
     }
