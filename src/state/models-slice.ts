@@ -365,7 +365,17 @@ export const createModelsSlice: StateCreator<Studio, [], [], ModelsSlice> = (set
           .refreshModels()
           .catch(() => undefined);
         // Another tab has it: list it here as soon as that tab has stored it.
-        if (e.code === 'busy') void call('whenIdle', { modelId: id }).then(() => get().refreshModels());
+        if (e.code === 'busy') {
+          void call('whenIdle', { modelId: id })
+            .then(() => get().refreshModels())
+            .then(() =>
+              patch((m) => {
+                if (m.downloads[id]?.error?.code !== 'busy') return {};
+                const { [id]: _done, ...downloads } = m.downloads;
+                return { downloads };
+              }),
+            );
+        }
         return;
       }
       // Stored. A failing refresh afterwards does not make the download a failure.

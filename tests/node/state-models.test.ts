@@ -143,6 +143,8 @@ describe('models slice', () => {
     await first;
     expect(a.store.getState().models.downloads[REMOTE]?.phase).toBe('done');
     await until(b.store, (s) => s.models.stored[REMOTE]?.complete === true);
+    // The "other tab" message goes once the model is stored: the card shows it as stored.
+    await until(b.store, (s) => s.models.downloads[REMOTE] === undefined);
   });
 
   it('a download that succeeded stays done when the stored list cannot be read again', async () => {
