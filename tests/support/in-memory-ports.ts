@@ -37,6 +37,8 @@ const deliver = <T>(listeners: Set<Listener>, data: T) =>
 export interface TestEnginePort extends EnginePort {
   /** Raises an uncaught error in the "worker" (its `error` event). */
   crash(message: string): void;
+  /** Sends a message the page cannot deserialize (its `messageerror` event). */
+  garble(): void;
   /** Stops answering anything, as a worker stuck in a loop. */
   hang(): void;
   /** Dies silently (as `self.close()` in a worker: no event at all). */
@@ -94,6 +96,9 @@ export function inMemoryEnginePort(
     },
     crash(message) {
       for (const l of listeners.error) (l as (e: { message: string }) => void)({ message });
+    },
+    garble() {
+      for (const l of listeners.messageerror) (l as (e: object) => void)({});
     },
     hang() {
       alive = false;
