@@ -12,7 +12,7 @@
  */
 import type { StateCreator } from 'zustand/vanilla';
 import type { BackendChoice, ModelRef } from '../protocol/messages.ts';
-import { createRpcClient, type RpcClient } from '../protocol/rpc.ts';
+import { createRpcClient, type RpcClient, type TypedPort } from '../protocol/rpc.ts';
 import {
   downloadJobOf,
   inspectCustomModel,
@@ -73,10 +73,7 @@ export interface ModelsState {
 }
 
 /** The port to the download worker (a Worker, or an in-memory pair in tests). */
-export interface DownloadPort {
-  postMessage(message: DownloadRequest): void;
-  addEventListener(type: 'message', listener: (event: MessageEvent<DownloadEvent>) => void): void;
-}
+export type DownloadPort = TypedPort<DownloadEvent, DownloadRequest>;
 
 /** What the browser offers for storage (navigator.storage), injectable for tests. */
 export interface StorageManagerLike {
