@@ -3,7 +3,8 @@
  * preset keeps the longer side and rounds the shorter one to the nearest accepted multiple, so
  * coarse multiples give the closest aspect the model can make.
  */
-import { LIMITS } from './params.ts';
+import { LIMITS } from './limits.ts';
+import type { Backend } from './messages.ts';
 
 export interface Aspect {
   label: string;
@@ -54,4 +55,25 @@ export function aspectOf(width: number, height: number, multiple: number): Aspec
   });
   matches.sort((a, b) => Math.abs(Math.log(a.ratio) - actual) - Math.abs(Math.log(b.ratio) - actual));
   return matches[0] ?? null;
+}
+
+/**
+ * What each backend can run, in pixels per image (width × height), measured with the embedded
+ * model in Chromium (see docs/ARCHITECTURE.md "Size limits"). On WASM, past the limit onnxruntime's
+ * 32-bit size arithmetic overflows in the self-attention scores ("safeint.h … Integer overflow")
+ * or the 4 GiB wasm heap runs out; both only after the job has started. WebGPU and native runs
+ * are bounded by the GPU and are only held to LIMITS.size.
+ */
+export const BACKEND_MAX_PIXELS: Readonly<Record<Backend, number | null>> = {
+  wasm: 1024 * 1024,
+  webgpu: null,
+  cpu: null,
+};
+
+/** A sentence naming the limit when `backend` cannot run a width × height image, else null. */
+export function backendSizeProblem(width: number, height: number, backend: Backend): string | null {
+  const max = BACKEND_MAX_PIXELS[backend];
+  if (max === null || width * height <= max) return null;
+  const side = Math.floor(Math.sqrt(max));
+  return `${width}×${height} is too large for the ${backend.toUpperCase()} backend: it runs at most ${max.toLocaleString('en-US')} pixels per image (e.g. ${side}×${side}). Choose a smaller size, or use WebGPU.`;
 }

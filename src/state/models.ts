@@ -17,9 +17,12 @@ import type { DownloadErrorCode, DownloadProgress } from '../storage/model-downl
 import {
   downloadJobOf,
   inspectCustomModel,
+  mergeCatalog as mergeCatalogEntries,
   modelBytes,
   parseCatalog,
+  readCatalogResponse,
   type CatalogModel,
+  type CatalogTrust,
 } from '../storage/model-catalog.ts';
 import { setParams } from './actions.ts';
 import { loadModel, onModelLoadFailed } from './engine-bridge.ts';
@@ -143,20 +146,22 @@ export function modelRefOf(model: CatalogModel): ModelRef {
   };
 }
 
-async function fetchCatalog(url: string): Promise<CatalogModel[]> {
+async function fetchCatalog(url: string, trust: CatalogTrust): Promise<CatalogModel[]> {
   const response = await fetch(url, { cache: 'no-cache' });
   if (!response.ok) throw new Error(`${url}: ${response.status}`);
-  return parseCatalog(await response.json(), url);
+  return parseCatalog(await readCatalogResponse(response), url, trust);
 }
 
 /** Ids that come from a catalog file (the rest are custom models, listed while stored). */
 const catalogIds = new Set<string>();
 
+/** Adds entries; built-in ones are never replaced (model-catalog.ts `mergeCatalog`). */
 function mergeCatalog(list: CatalogModel[]) {
   models.setState((s) => {
-    const byId = new Map(s.catalog.map((m) => [m.id, m]));
-    for (const m of list) byId.set(m.id, m);
-    return { catalog: [...byId.values()] };
+    const { catalog, refused } = mergeCatalogEntries(s.catalog, list);
+    return refused.length > 0
+      ? { catalog, catalogError: `Ignored catalog entries that would replace built-in models: ${refused.join(', ')}.` }
+      : { catalog };
   });
 }
 
@@ -192,10 +197,14 @@ export async function initModelManager(options: ModelManagerOptions): Promise<vo
     (failure) => void recoverFromLoadFailure(failure.model, failure.code, failure.file, failure.message),
   );
   await call({ type: 'configure', quotaBytes: options.quotaBytes ?? null });
-  const sources = [options.catalogUrl, ...(options.extraCatalogUrl ? [options.extraCatalogUrl] : [])];
-  for (const url of sources) {
+  const sources: [string, CatalogTrust][] = [[options.catalogUrl, { kind: 'built-in' }]];
+  if (options.extraCatalogUrl) {
+    const url = new URL(options.extraCatalogUrl, location.href).href;
+    sources.push([url, { kind: 'extra', url }]);
+  }
+  for (const [url, trust] of sources) {
     try {
-      const list = await fetchCatalog(url);
+      const list = await fetchCatalog(url, trust);
       for (const m of list) catalogIds.add(m.id);
       mergeCatalog(list);
     } catch (error) {
@@ -236,7 +245,7 @@ export async function refreshModels(): Promise<void> {
   for (const status of result.models) {
     if (known.has(status.id) || !status.entry) continue;
     try {
-      extra.push(...parseCatalog({ models: [status.entry] }, location.href));
+      extra.push(...parseCatalog({ models: [status.entry] }, location.href, { kind: 'stored' }));
     } catch {
       // An unreadable entry: the model can still be deleted from the storage line.
     }
