@@ -58,14 +58,17 @@ export function aspectOf(width: number, height: number, multiple: number): Aspec
 }
 
 /**
- * What each backend can run, in pixels per image (width × height), measured with the embedded
- * model in Chromium (see docs/ARCHITECTURE.md "Size limits"). On WASM, past the limit onnxruntime's
- * 32-bit size arithmetic overflows in the self-attention scores ("safeint.h … Integer overflow")
- * or the 4 GiB wasm heap runs out; both only after the job has started. WebGPU and native runs
- * are bounded by the GPU and are only held to LIMITS.size.
+ * What each backend can run, in pixels per image (width × height). The self-attention scores
+ * grow with the square of the pixel count, so the limit is on pixels, not on either side.
+ * WASM, measured with the embedded model in Chromium 156 (`scripts/measure-size-limits.ts`, one
+ * fresh page per size, 1 step, CFG batch 2): 1024² ok (23 s), 1280² ok (45 s), 1408² ok (96 s);
+ * 1472² and 1536² fail with "std::bad_alloc" (the 4 GiB wasm32 heap), 2048² with onnxruntime's
+ * "safeint.h … Integer overflow" (2·4·16384² attention scores = 2³¹). All of those failed only
+ * after the job had started; now they are refused before. WebGPU and the Node CLI are bounded by
+ * the device and held to LIMITS.size only.
  */
 export const BACKEND_MAX_PIXELS: Readonly<Record<Backend, number | null>> = {
-  wasm: 1024 * 1024,
+  wasm: 1408 * 1408,
   webgpu: null,
   cpu: null,
 };

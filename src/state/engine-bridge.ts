@@ -82,7 +82,11 @@ export function generate(): boolean {
     studio.setState({ notice: { kind: 'error', text: 'The model is not loaded yet.' } });
     return false;
   }
-  const issues = validateParams(state.params, { samplers: samplerIds, sizeMultiple: model.sizeMultiple });
+  const issues = validateParams(state.params, {
+    samplers: samplerIds,
+    sizeMultiple: model.sizeMultiple,
+    backend: state.engine.backend,
+  });
   studio.setState({ paramIssues: issues });
   if (issues.length > 0) {
     studio.setState({ notice: { kind: 'error', text: issues.map((i) => i.message).join(' ') } });
@@ -247,7 +251,12 @@ function handleEvent(event: EngineEvent) {
         if (event.type === 'error') {
           studio.setState((s) => ({
             engine: { ...s.engine, phase: 'error', loadProgress: null },
-            notice: { kind: 'error', text: `Could not load the model: ${event.message}`, code: event.code },
+            notice: {
+              kind: 'error',
+              text: `Could not load the model: ${event.message}`,
+              code: event.code,
+              ...(event.detail ? { detail: event.detail } : {}),
+            },
           }));
           if (currentModel) {
             const failure = { model: currentModel, code: event.code, message: event.message, file: event.file ?? null };
@@ -261,7 +270,14 @@ function handleEvent(event: EngineEvent) {
       const outcome = event.type === 'done' ? 'done' : event.type === 'cancelled' ? 'cancelled' : 'error';
       studio.setState({ job: null, lastRun: { outcome, step: job.step, steps: job.steps } });
       if (event.type === 'error') {
-        studio.setState({ notice: { kind: 'error', text: event.message, code: event.code } });
+        studio.setState({
+          notice: {
+            kind: 'error',
+            text: event.message,
+            code: event.code,
+            ...(event.detail ? { detail: event.detail } : {}),
+          },
+        });
         if (event.code === 'device-lost') {
           studio.setState((s) => ({ engine: { ...s.engine, phase: 'error' } }));
         }

@@ -75,6 +75,8 @@ export interface Notice {
   kind: 'error' | 'info';
   text: string;
   code?: ErrorCode;
+  /** Raw engine text behind an error (shown under "Details", never as the headline). */
+  detail?: string;
 }
 
 export interface StudioSettings {

@@ -46,7 +46,7 @@ export function createEngine(deps: EngineDeps) {
   const queue: QueuedRequest[] = [];
   const cancelled = new Set<JobId>();
   let running: QueuedRequest | null = null;
-  let current: { loaded: LoadedModel; summary: ModelSummary } | null = null;
+  let current: { loaded: LoadedModel; summary: ModelSummary; backend: Backend } | null = null;
 
   const post = deps.postEvent;
 
@@ -62,17 +62,21 @@ export function createEngine(deps: EngineDeps) {
         ...(error.file ? { file: error.file } : {}),
       });
     } else {
-      const message = error instanceof Error ? error.message : String(error);
-      const lost = /device (was )?lost|GPUDevice.*lost|device is lost/i.test(message);
+      // Raw engine text ("failed to call OrtRun() … safeint.h …", a build path) is never the
+      // headline: it goes to `detail`, shown under "Details" (NoticeBar).
+      const detail = error instanceof Error ? error.message : String(error);
+      const lost = /device (was )?lost|GPUDevice.*lost|device is lost/i.test(detail);
+      const oom = /out of memory|allocation failed|OOM|bad_alloc/i.test(detail);
       post({
         type: 'error',
         job,
-        code: lost
-          ? 'device-lost'
-          : /out of memory|allocation failed|OOM/i.test(message)
-            ? 'out-of-memory'
-            : 'internal',
-        message: lost ? `The GPU device was lost (${message}). Reload the model or switch to WASM.` : message,
+        code: lost ? 'device-lost' : oom ? 'out-of-memory' : 'internal',
+        message: lost
+          ? 'The GPU device was lost. Reload the model or switch to WASM.'
+          : oom
+            ? 'The engine ran out of memory for this job. Choose a smaller size, or use WebGPU.'
+            : 'The engine failed on this job. Try again; if it keeps failing, reload the model or switch backend.',
+        detail,
       });
     }
   }
@@ -84,7 +88,7 @@ export function createEngine(deps: EngineDeps) {
     const result = await deps.loadModel(request.model, request.backend, (file, loaded, total) =>
       post({ type: 'load-progress', job: request.job, file, loaded, total }),
     );
-    current = { loaded: result.loaded, summary: result.loaded.summary };
+    current = { loaded: result.loaded, summary: result.loaded.summary, backend: result.backend };
     post({
       type: 'ready',
       job: request.job,
@@ -99,7 +103,11 @@ export function createEngine(deps: EngineDeps) {
   async function generate(request: Extract<QueuedRequest, { type: 'generate' }>) {
     if (!current) throw new EngineError('no-model', 'No model is loaded. Load a model first.');
     const { params } = request;
-    const issues = validateParams(params, { samplers: SAMPLER_IDS, sizeMultiple: current.summary.sizeMultiple });
+    const issues = validateParams(params, {
+      samplers: SAMPLER_IDS,
+      sizeMultiple: current.summary.sizeMultiple,
+      backend: current.backend,
+    });
     if (issues.length > 0) throw new EngineError('bad-params', issues.map((i) => i.message).join(' '));
     const { model, stats } = current.loaded;
     const seeds = Array.from({ length: params.batchCount }, (_, i) => seedForImage(params.seed, i));
