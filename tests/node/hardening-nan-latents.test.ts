@@ -61,7 +61,7 @@ function fakeModel(noise: (n: number) => number): DiffusionModel & { decodes: nu
     },
     schedulerConfig,
   };
-  return model as DiffusionModel & { decodes: number };
+  return model as unknown as DiffusionModel & { decodes: number };
 }
 
 const request = {
