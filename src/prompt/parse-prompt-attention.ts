@@ -27,6 +27,13 @@
  *   raise ValueError and fail the whole generation. We instead read the `:` as plain text and go
  *   on, as the regex's next alternative would; the closing `)` then applies ×1.1. A prompt box
  *   that re-parses on every keystroke must not throw.
+ * - More than {@link MAX_BRACKET_NESTING} brackets open at once: the deeper ones are text (and
+ *   such prompts are refused before generating), which keeps the parse linear.
+ *
+ * Linear time: A1111's `re_break` split and its merge loop are quadratic (a whitespace run is
+ * rescanned from each of its positions; `del res[i + 1]` shifts the list); both are rewritten
+ * here with the same results (fuzzed against the regex transcription in
+ * tests/node/fuzz-parsers.test.ts).
  */
 
 /** Python's whitespace (`str.isspace()`), as a character-class body. */
@@ -122,6 +129,21 @@ function parsePythonFloat(text: string): number | null {
  * `['BREAK', -1]` entries mark chunk breaks (see `tokenizePrompt`).
  */
 export function parsePromptAttention(text: string): Array<[string, number]> {
+  return parseWithDepth(text).runs;
+}
+
+/**
+ * Most brackets open at once that are honoured. Closing a bracket multiplies every run inside it,
+ * so the work is runs × depth: quadratic for `(a(a(a…`, and inherent in A1111's float order (each
+ * run's weight is a product taken in closing order, with a rounding at every step, so runs cannot
+ * share partial products). Bounding the depth bounds the work at 100 × the number of runs. A
+ * deeper open bracket is read as text; prompts that nest deeper are refused by
+ * `promptWeightProblem` (A1111 prompts nest a handful deep; 100 × ×1.1 is already 13,780, over the weight limit).
+ */
+export const MAX_BRACKET_NESTING = 100;
+
+function parseWithDepth(text: string): { runs: Array<[string, number]>; tooDeep: boolean } {
+  let tooDeep = false;
   const res: Array<[string, number]> = [];
   const roundBrackets: number[] = [];
   const squareBrackets: number[] = [];
@@ -150,6 +172,12 @@ export function parsePromptAttention(text: string): Array<[string, number]> {
 
     if (token.startsWith('\\')) {
       res.push([token.slice(1), 1.0]);
+    } else if (
+      (token === '(' || token === '[') &&
+      roundBrackets.length + squareBrackets.length >= MAX_BRACKET_NESTING
+    ) {
+      tooDeep = true;
+      appendText(token);
     } else if (token === '(') {
       roundBrackets.push(res.length);
     } else if (token === '[') {
@@ -188,7 +216,7 @@ export function parsePromptAttention(text: string): Array<[string, number]> {
     else res[++kept] = b;
   }
   res.length = kept + 1;
-  return res;
+  return { runs: res, tooDeep };
 }
 
 /**
@@ -197,7 +225,11 @@ export function parsePromptAttention(text: string): Array<[string, number]> {
  * the emphasis step, and the image comes out black). Null when every weight is usable.
  */
 export function promptWeightProblem(text: string, max: number): string | null {
-  for (const [run, weight] of parsePromptAttention(text)) {
+  const { runs, tooDeep } = parseWithDepth(text);
+  if (tooDeep) {
+    return `brackets are nested more than ${MAX_BRACKET_NESTING} deep; close some of them.`;
+  }
+  for (const [run, weight] of runs) {
     if (weight === -1 && run === 'BREAK') continue;
     if (!Number.isFinite(weight) || Math.abs(weight) > max) {
       const shown = run.length > 24 ? `${run.slice(0, 24)}…` : run;

@@ -4,13 +4,7 @@
  * infotext, or a file without it, leaves the form untouched and says why.
  */
 import { FIELD_LABELS, paramsFromInfotext, type ImportedField } from '../metadata/generation-infotext.ts';
-import {
-  latin1,
-  MAX_INFLATED_TEXT_BYTES,
-  PngReadError,
-  readPngText,
-  type PngTextEntry,
-} from '../metadata/png-text.ts';
+import { latin1, MAX_INFLATED_TEXT_BYTES, PngReadError, readPngText, type PngTextEntry } from '../metadata/png-text.ts';
 import { LIMITS } from '../protocol/limits.ts';
 import { SAMPLERS } from '../schedulers/index.ts';
 import { setParams } from './actions.ts';

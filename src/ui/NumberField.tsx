@@ -19,7 +19,9 @@ export function NumberField(props: {
   const id = useId();
   const [text, setText] = useState(String(props.value));
   useEffect(() => {
-    setText((current) => (parseDecimal(current) === props.value ? current : String(props.value)));
+    // Object.is: NaN (what the box holds for "0x10" or "abc") equals itself, so the typed text
+    // stays for the person to correct instead of turning into "NaN".
+    setText((current) => (Object.is(parseDecimal(current), props.value) ? current : String(props.value)));
   }, [props.value]);
   const sliderValue = Number.isFinite(props.value) ? Math.min(props.max, Math.max(props.min, props.value)) : props.min;
   return (

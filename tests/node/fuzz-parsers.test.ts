@@ -16,7 +16,12 @@ import { describe, expect, it } from 'vitest';
 import { findParams, parseInfotext, pyStrip } from '../../src/metadata/infotext.ts';
 import { paramsFromInfotext } from '../../src/metadata/generation-infotext.ts';
 import { MAX_TEXT_CHUNK_BYTES, PngReadError, readPngText, withPngText } from '../../src/metadata/png-text.ts';
-import { parsePromptAttention, splitOnBreak } from '../../src/prompt/parse-prompt-attention.ts';
+import {
+  MAX_BRACKET_NESTING,
+  parsePromptAttention,
+  promptWeightProblem,
+  splitOnBreak,
+} from '../../src/prompt/parse-prompt-attention.ts';
 import { tokenizePrompt } from '../../src/prompt/prompt-chunks.ts';
 import type { PromptTokenizer } from '../../src/prompt/prompt-tokenizer.ts';
 import { LIMITS } from '../../src/protocol/limits.ts';
@@ -103,6 +108,14 @@ describe('prompt attention parser', () => {
       RUNS,
     );
   });
+  it('agrees with A1111 up to the nesting cap, and marks deeper prompts', () => {
+    const deep = (n: number) => `${'(a'.repeat(n)}${')'.repeat(n)}`;
+    expect(parsePromptAttention(deep(MAX_BRACKET_NESTING))).toEqual(
+      parsePromptAttentionRegex(deep(MAX_BRACKET_NESTING)),
+    );
+    expect(promptWeightProblem(deep(MAX_BRACKET_NESTING), 1e300)).toBeNull();
+    expect(promptWeightProblem(deep(MAX_BRACKET_NESTING + 1), 1e300)).toMatch(/nested more than 100 deep/);
+  });
   it('never throws, never returns an empty list, keeps every literal character', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (text) => {
@@ -122,6 +135,8 @@ describe('prompt attention parser', () => {
     ['a weight that is not a number', (n: number) => `(a:${'1.'.repeat(n)})`],
     ['escaped brackets', (n: number) => '\\('.repeat(n)],
     ['balanced brackets', (n: number) => '(a)[b]'.repeat(n)],
+    ['unclosed nesting (a(a(a…', (n: number) => '(a'.repeat(n)],
+    ['deep balanced nesting', (n: number) => `${'(a'.repeat(n)}${')'.repeat(n)}`],
     ['BREAK BREAK', (n: number) => ' BREAK'.repeat(n)],
     ['words that end in BREAK', (n: number) => 'xBREAK '.repeat(n)],
   ])('is linear (8× the limit within the bound): %s', (_name, make) => {
