@@ -21,6 +21,7 @@ import {
   modelBytes,
   parseCatalog,
   readCatalogResponse,
+  unreachable,
   type CatalogModel,
   type CatalogTrust,
 } from '../storage/model-catalog.ts';
@@ -147,7 +148,9 @@ export function modelRefOf(model: CatalogModel): ModelRef {
 }
 
 async function fetchCatalog(url: string, trust: CatalogTrust): Promise<CatalogModel[]> {
-  const response = await fetch(url, { cache: 'no-cache' });
+  const response = await fetch(url, { cache: 'no-cache' }).catch(() => {
+    throw new Error(unreachable(url));
+  });
   if (!response.ok) throw new Error(`${url}: ${response.status}`);
   return parseCatalog(await readCatalogResponse(response), url, trust);
 }

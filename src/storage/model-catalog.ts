@@ -238,6 +238,15 @@ export function downloadJobOf(model: CatalogModel): DownloadJob {
   return { modelId: model.id, files, entry: model };
 }
 
+/**
+ * Why a fetch of `url` failed before any answer, as the person can act on it: the browser gives
+ * no reason (offline, DNS, CORS and the studio's own CSP all read "Failed to fetch").
+ */
+export function unreachable(url: string): string {
+  const host = new URL(url).host;
+  return `Could not reach ${host}: the network is down, the server does not allow this site (CORS), or the studio's security policy does not list ${host} (it allows this site and Hugging Face).`;
+}
+
 /** "owner/name" (a Hugging Face repo id) or an http(s) URL of a model folder. */
 export function resolveCustomSource(input: string): { baseUrl: string; repo: string | null } {
   const text = input.trim();
@@ -298,8 +307,8 @@ export async function probeSize(url: string, fetchImpl: typeof fetch = fetch): P
 export async function inspectCustomModel(input: string, fetchImpl: typeof fetch = fetch): Promise<CatalogModel> {
   const { baseUrl, repo } = resolveCustomSource(input);
   const indexResponse = await fetchImpl(new URL('model_index.json', baseUrl).href, { cache: 'no-store' }).catch(
-    (error: unknown) => {
-      throw new Error(`Could not reach ${baseUrl}: ${String(error)}`);
+    () => {
+      throw new Error(unreachable(baseUrl));
     },
   );
   if (!indexResponse.ok)

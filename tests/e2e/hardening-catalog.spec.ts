@@ -94,7 +94,10 @@ test('a catalog on an origin the CSP does not allow is not fetched, and the stud
   });
   // localhost:<port> is the same server under another origin, which connect-src does not list.
   const { errors, status } = await open(page, `http://localhost:${server.port}/shadow.json`);
-  await expect(models(page)).toContainText('Could not read the model catalog');
+  await expect(models(page)).toContainText(
+    `Could not read the model catalog (Could not reach localhost:${server.port}`,
+  );
+  await expect(models(page)).toContainText(`security policy does not list localhost:${server.port}`);
   await expect(status).toContainText('tiny-shapes');
   expect(server.log).toEqual([]);
   expect(violations.join('\n')).toMatch(/connect-src/);
