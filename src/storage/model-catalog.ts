@@ -306,11 +306,9 @@ export async function probeSize(url: string, fetchImpl: typeof fetch = fetch): P
 /** Inspects a custom model folder and describes it as a catalog entry (nothing is stored). */
 export async function inspectCustomModel(input: string, fetchImpl: typeof fetch = fetch): Promise<CatalogModel> {
   const { baseUrl, repo } = resolveCustomSource(input);
-  const indexResponse = await fetchImpl(new URL('model_index.json', baseUrl).href, { cache: 'no-store' }).catch(
-    () => {
-      throw new Error(unreachable(baseUrl));
-    },
-  );
+  const indexResponse = await fetchImpl(new URL('model_index.json', baseUrl).href, { cache: 'no-store' }).catch(() => {
+    throw new Error(unreachable(baseUrl));
+  });
   if (!indexResponse.ok)
     throw new Error(
       `${baseUrl} has no model_index.json (the server answered ${indexResponse.status}); is it a diffusers ONNX folder?`,
