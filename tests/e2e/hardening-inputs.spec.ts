@@ -160,3 +160,30 @@ test('2048×2048 on WASM is refused before running, naming the limit, with no en
   await expect(notice(page)).not.toContainText(/OrtRun|safeint|\.h:\d/);
   expect(await figures(page).count()).toBe(0);
 });
+
+test('an engine failure shows a sentence, with the raw engine text only under "Details"', async ({ page }) => {
+  const { errors } = await openStudio(page, 'wasm');
+  await fillForm(page, { prompt: 'a red star', steps: 2 });
+  await generateAndWait(page);
+  // Make the engine worker's next job fail the way onnxruntime does (its clock throws ORT's text).
+  const engine = page.workers().find((w) => w.url().includes('engine.worker'));
+  if (!engine) throw new Error('no engine worker');
+  await engine.evaluate(() => {
+    performance.now = () => {
+      throw new Error(
+        'failed to call OrtRun(). ERROR_CODE: 1, ERROR_MESSAGE: /mnt/build/onnxruntime/core/common/safeint.h:17 Integer overflow',
+      );
+    };
+  });
+  await generateButton(page).click();
+  const bar = notice(page);
+  await expect(bar).toContainText('The engine failed on this job. Try again; if it keeps failing, reload the model');
+  const details = page.getByTestId('notice-detail');
+  await expect(details).not.toHaveAttribute('open');
+  await expect(bar.locator('span').first()).not.toContainText(/OrtRun|safeint/);
+  await details.getByText('Details').click();
+  await expect(details.locator('pre')).toBeVisible();
+  await expect(details.locator('pre')).toContainText('safeint.h:17 Integer overflow');
+  expect(await figures(page).count()).toBe(1);
+  expect(errors).toEqual([]);
+});
