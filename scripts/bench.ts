@@ -3,7 +3,9 @@
  * (onnxruntime-node) and in Chromium (WASM and WebGPU through the real app), plus the ratio
  * total ÷ Σ session.run (how much the pipeline adds around the model calls). It also times the
  * pure pieces the issues budget: one scheduler step and randn on 4×64×64 latents.
- * It prints figures; it asserts nothing. Options: --steps N --runs N --skip-browser --browser-steps N.
+ * And the parsers that read user text (scripts/bench-parsers.ts): each at N and 8·N characters.
+ * It prints figures; it asserts nothing. Options: --steps N --runs N --skip-browser --browser-steps N
+ * --only parsers (just the parser figures, a few seconds).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
@@ -14,6 +16,7 @@ import { txt2img } from '../src/pipeline/txt2img.ts';
 import type { PhaseTimings } from '../src/protocol/messages.ts';
 import { loadNodeModel } from '../src/runtime/node/ort-node.ts';
 import { createScheduler, parseSchedulerConfig, SAMPLERS } from '../src/schedulers/index.ts';
+import { benchParsers } from './bench-parsers.ts';
 
 const { values } = parseArgs({
   options: {
@@ -22,6 +25,7 @@ const { values } = parseArgs({
     model: { type: 'string', default: 'models/tiny-shapes' },
     'skip-browser': { type: 'boolean', default: false },
     'browser-steps': { type: 'string', default: '2' },
+    only: { type: 'string' },
   },
 });
 const steps = Number(values.steps);
@@ -150,6 +154,8 @@ async function benchBrowser() {
   }
 }
 
+benchParsers();
+if (values.only === 'parsers') process.exit(0);
 benchPure();
 await benchNode();
 if (!values['skip-browser']) {

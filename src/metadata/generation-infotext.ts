@@ -3,7 +3,7 @@
  * text pastes into A1111 (and tools that read its format); reading takes every field the studio
  * understands and reports the keys it ignored, so the UI can say exactly what changed.
  */
-import { LIMITS, parseSeed, type GenerationParams } from '../protocol/params.ts';
+import { LIMITS, parseDecimal, parseSeed, type GenerationParams } from '../protocol/params.ts';
 import { formatInfotext, parseInfotext } from './infotext.ts';
 
 /** The sampler table the studio ships (src/schedulers' SAMPLERS has this shape). */
@@ -66,6 +66,14 @@ export function paramsFromInfotext(
   text: string,
   options: { samplers: readonly SamplerName[]; sizeMultiple: number },
 ): InfotextResult {
+  // The cap comes before any other work on the text (even trim): parsing is linear, but a 50 MB
+  // "prompt" would still end up in the form and in localStorage.
+  if (text.length > LIMITS.infotextChars) {
+    return {
+      ok: false,
+      message: `The parameters text is too long (${text.length.toLocaleString('en-US')} characters; the studio reads at most ${LIMITS.infotextChars.toLocaleString('en-US')}).`,
+    };
+  }
   if (text.trim() === '') return { ok: false, message: 'The metadata is empty.' };
   const parsed = parseInfotext(text);
   if (parsed.entries.length === 0) {
@@ -76,19 +84,31 @@ export function paramsFromInfotext(
   }
   const values = new Map<string, string>();
   for (const [k, v] of parsed.entries) values.set(k, v);
-  const params: InfotextImport['params'] = { prompt: parsed.prompt, negativePrompt: parsed.negativePrompt };
+  const params: InfotextImport['params'] = {};
   const problems: string[] = [];
+  // A prompt over the form's limit is not put into the form (it could not be generated).
+  for (const [field, label, text] of [
+    ['prompt', 'Prompt', parsed.prompt],
+    ['negativePrompt', 'Negative prompt', parsed.negativePrompt],
+  ] as const) {
+    if (text.length <= LIMITS.promptChars) params[field] = text;
+    else
+      problems.push(
+        `${label} is ${text.length.toLocaleString('en-US')} characters, over the ${LIMITS.promptChars.toLocaleString('en-US')} limit; kept yours.`,
+      );
+  }
 
   const steps = values.get('Steps');
   if (steps !== undefined) {
-    const n = Number(steps.trim());
+    // Decimal digits only (A1111's int()): 0x10, 1e1 and 12abc are not step counts.
+    const n = parseDecimal(steps.trim());
     if (Number.isInteger(n) && n >= LIMITS.steps.min && n <= LIMITS.steps.max) params.steps = n;
     else problems.push(`Steps "${steps}" is not between ${LIMITS.steps.min} and ${LIMITS.steps.max}; kept yours.`);
   }
   const cfg = values.get('CFG scale');
   if (cfg !== undefined) {
-    const n = Number(cfg.trim());
-    if (cfg.trim() !== '' && Number.isFinite(n) && n >= LIMITS.cfg.min && n <= LIMITS.cfg.max) params.cfg = n;
+    const n = parseDecimal(cfg.trim());
+    if (Number.isFinite(n) && n >= LIMITS.cfg.min && n <= LIMITS.cfg.max) params.cfg = n;
     else problems.push(`CFG scale "${cfg}" is not between ${LIMITS.cfg.min} and ${LIMITS.cfg.max}; kept yours.`);
   }
   const seed = values.get('Seed');

@@ -23,7 +23,7 @@ import {
   type PromptChunk,
 } from '../prompt/index.ts';
 import { createScheduler, isSamplerId } from '../schedulers/index.ts';
-import type { ImageTimings } from '../protocol/messages.ts';
+import { EngineError, type ImageTimings } from '../protocol/messages.ts';
 import type { Clock, DiffusionModel } from './types.ts';
 
 export interface Txt2ImgRequest {
@@ -173,6 +173,13 @@ export async function txt2img(model: DiffusionModel, request: Txt2ImgRequest, ho
       const s1 = clock();
       latents = { data: scheduler.step(noise, t, latents.data, generator), dims: latentShape };
       schedulerMs += clock() - s1;
+      // NaN/Infinity never heal: stop with a sentence instead of decoding a black image.
+      if (!allFinite(latents.data)) {
+        throw new EngineError(
+          'internal',
+          `The image went numerically invalid (NaN or Infinity) at step ${i + 1} of ${timesteps.length}, so it was not made. Lower the CFG scale or prompt weights, or try another sampler or backend.`,
+        );
+      }
       hooks.onStep?.({ image: index, step: i + 1, steps: timesteps.length, latents });
     }
     checkCancelled();
@@ -204,4 +211,9 @@ export async function txt2img(model: DiffusionModel, request: Txt2ImgRequest, ho
 /** The cheap preview of the current latents, for progress events. */
 export function previewOf(model: DiffusionModel, latents: Float32Tensor) {
   return latentsToPreviewRgba(latents, model.info.latentRgb, model.info.scalingFactor);
+}
+
+function allFinite(data: Float32Array): boolean {
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i] as number)) return false;
+  return true;
 }

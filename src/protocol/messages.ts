@@ -96,6 +96,8 @@ export type EngineRequest =
 export interface TokenCount {
   used: number;
   limit: number;
+  /** The text is over the form's character limit and was not tokenized. */
+  tooLong?: true;
 }
 
 export type EngineEvent =
@@ -136,7 +138,13 @@ export type EngineEvent =
       type: 'error';
       job: JobId;
       code: ErrorCode;
+      /** What went wrong and what to do, in the person's words. */
       message: string;
+      /**
+       * The raw engine text behind it (onnxruntime's message, a stack line), for a "details"
+       * disclosure and bug reports; never the headline.
+       */
+      detail?: string;
       /** The model file at fault, when known. */ file?: string;
     }
   | { type: 'cancelled'; job: JobId }
@@ -171,6 +179,8 @@ export class EngineError extends Error {
     message: string,
     /** The model file at fault (e.g. "unet/model.onnx"), when the error is about one. */
     readonly file?: string,
+    /** Raw engine text behind the sentence in `message`, for the "Details" disclosure. */
+    readonly detail?: string,
   ) {
     super(message);
     this.name = 'EngineError';

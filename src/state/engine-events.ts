@@ -166,7 +166,11 @@ export function enqueueGenerate(state: EngineData, samplers: readonly string[]):
       accepted: false,
     };
   }
-  const issues = validateParams(state.params, { samplers, sizeMultiple: model.sizeMultiple });
+  const issues = validateParams(state.params, {
+    samplers,
+    sizeMultiple: model.sizeMultiple,
+    backend: state.engine.backend,
+  });
   if (issues.length > 0) {
     const notice: Notice = { kind: 'error', text: issues.map((i) => i.message).join(' ') };
     return { ...unchanged({ ...state, paramIssues: issues, notice }), accepted: false };
@@ -347,6 +351,7 @@ function reduceTerminal(
             text: `Could not load the model: ${event.message}`,
             code: event.code,
             source: 'load',
+            ...(event.detail ? { detail: event.detail } : {}),
           },
         },
         effects,
@@ -359,7 +364,16 @@ function reduceTerminal(
         next = { ...next, job: null, lastRun: { outcome: event.type, step: job.step, steps: job.steps } };
       }
       if (event.type === 'error') {
-        next = { ...next, notice: { kind: 'error', text: event.message, code: event.code, source: 'engine' } };
+        next = {
+          ...next,
+          notice: {
+            kind: 'error',
+            text: event.message,
+            code: event.code,
+            source: 'engine',
+            ...(event.detail ? { detail: event.detail } : {}),
+          },
+        };
         if (event.code === 'device-lost') next = { ...next, engine: { ...next.engine, phase: 'error' } };
       }
       return startNext(next);

@@ -16,9 +16,13 @@ import { createRpcClient, type RpcClient, type TypedPort } from '../protocol/rpc
 import {
   downloadJobOf,
   inspectCustomModel,
+  mergeCatalog,
   modelBytes,
   parseCatalog,
+  readCatalogResponse,
+  unreachable,
   type CatalogModel,
+  type CatalogTrust,
 } from '../storage/model-catalog.ts';
 import type {
   DownloadCalls,
@@ -150,10 +154,9 @@ export function modelRefOf(model: CatalogModel): ModelRef {
 }
 
 /** Adds models to the list; a later entry with the same id replaces the earlier one. */
+/** Adds entries; a built-in one is never replaced (model-catalog.ts `mergeCatalog`). */
 function mergeInto(catalog: CatalogModel[], list: CatalogModel[]): CatalogModel[] {
-  const byId = new Map(catalog.map((m) => [m.id, m]));
-  for (const m of list) byId.set(m.id, m);
-  return [...byId.values()];
+  return mergeCatalog(catalog, list).catalog;
 }
 
 /** The stored model the person used last, if it is not the embedded one. */
@@ -272,15 +275,27 @@ export const createModelsSlice: StateCreator<Studio, [], [], ModelsSlice> = (set
         onEvent: onProgress,
       });
       await call('configure', { quotaBytes: options.quotaBytes ?? null });
-      const sources = [options.catalogUrl, ...(options.extraCatalogUrl ? [options.extraCatalogUrl] : [])];
-      for (const url of sources) {
+      // An extra catalog (`?catalog=`) is trusted less: its ids are namespaced by its host, it
+      // may not declare `kind: "app"`, and it never replaces a built-in entry (issue #10).
+      const sources: [string, CatalogTrust][] = [[options.catalogUrl, { kind: 'built-in' }]];
+      if (options.extraCatalogUrl) {
+        const url = new URL(options.extraCatalogUrl, baseUrl).href;
+        sources.push([url, { kind: 'extra', url }]);
+      }
+      for (const [url, trust] of sources) {
         try {
-          const response = await fetchImpl(url, { cache: 'no-cache' });
+          const response = await fetchImpl(url, { cache: 'no-cache' }).catch(() => {
+            throw new Error(unreachable(url));
+          });
           if (!response.ok) throw new Error(`${url}: ${response.status}`);
-          const list = parseCatalog(await response.json(), url);
+          const list = parseCatalog(await readCatalogResponse(response), url, trust);
+          const { catalog, refused } = mergeCatalog(get().models.catalog, list);
           patch((m) => ({
-            catalog: mergeInto(m.catalog, list),
+            catalog,
             catalogIds: [...m.catalogIds, ...list.map((x) => x.id)],
+            ...(refused.length > 0
+              ? { catalogError: `Ignored catalog entries that would replace built-in models: ${refused.join(', ')}.` }
+              : {}),
           }));
         } catch (error) {
           patch({
@@ -316,7 +331,7 @@ export const createModelsSlice: StateCreator<Studio, [], [], ModelsSlice> = (set
       for (const status of result.models) {
         if (known.has(status.id) || !status.entry) continue;
         try {
-          extra.push(...parseCatalog({ models: [status.entry] }, baseUrl));
+          extra.push(...parseCatalog({ models: [status.entry] }, baseUrl, { kind: 'stored' }));
         } catch {
           // An unreadable entry: the model can still be deleted from the storage line.
         }

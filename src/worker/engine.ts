@@ -42,7 +42,12 @@ export interface EngineDeps {
 }
 
 const asInternal = (error: unknown) =>
-  new EngineError('internal', error instanceof Error ? error.message : String(error));
+  new EngineError(
+    'internal',
+    'The engine failed on this job. Try again; if it keeps failing, reload the model or switch backend.',
+    undefined,
+    error instanceof Error ? error.message : String(error),
+  );
 
 type QueuedRequest = Extract<EngineRequest, { type: 'load' | 'generate' }>;
 
@@ -52,7 +57,7 @@ export function createEngine(deps: EngineDeps) {
   const queue: QueuedRequest[] = [];
   const cancelled = new Set<JobId>();
   let running: QueuedRequest | null = null;
-  let current: { loaded: LoadedModel; summary: ModelSummary } | null = null;
+  let current: { loaded: LoadedModel; summary: ModelSummary; backend: Backend } | null = null;
 
   const post = deps.postEvent;
 
@@ -62,7 +67,14 @@ export function createEngine(deps: EngineDeps) {
       return;
     }
     const e = error instanceof EngineError ? error : (deps.classifyError ?? asInternal)(error);
-    post({ type: 'error', job, code: e.code, message: e.message, ...(e.file ? { file: e.file } : {}) });
+    post({
+      type: 'error',
+      job,
+      code: e.code,
+      message: e.message,
+      ...(e.file ? { file: e.file } : {}),
+      ...(e.detail ? { detail: e.detail } : {}),
+    });
   }
 
   async function load(request: Extract<QueuedRequest, { type: 'load' }>) {
@@ -72,7 +84,7 @@ export function createEngine(deps: EngineDeps) {
     const result = await deps.loadModel(request.model, request.backend, (file, loaded, total) =>
       post({ type: 'load-progress', job: request.job, file, loaded, total }),
     );
-    current = { loaded: result.loaded, summary: result.loaded.summary };
+    current = { loaded: result.loaded, summary: result.loaded.summary, backend: result.backend };
     post({
       type: 'ready',
       job: request.job,
@@ -87,7 +99,11 @@ export function createEngine(deps: EngineDeps) {
   async function generate(request: Extract<QueuedRequest, { type: 'generate' }>) {
     if (!current) throw new EngineError('no-model', 'No model is loaded. Load a model first.');
     const { params } = request;
-    const issues = validateParams(params, { samplers: SAMPLER_IDS, sizeMultiple: current.summary.sizeMultiple });
+    const issues = validateParams(params, {
+      samplers: SAMPLER_IDS,
+      sizeMultiple: current.summary.sizeMultiple,
+      backend: current.backend,
+    });
     if (issues.length > 0) throw new EngineError('bad-params', issues.map((i) => i.message).join(' '));
     const { model, stats } = current.loaded;
     const seeds = Array.from({ length: params.batchCount }, (_, i) => seedForImage(params.seed, i));
