@@ -29,7 +29,7 @@ describe('getTimesteps (diffusers StableDiffusionImg2ImgPipeline)', () => {
       const original = Float32Array.from(golden.original.values);
       const noise = Float32Array.from(golden.noise.values);
       const noisy = s.addNoise(original, noise, cut.timesteps[0] as number);
-      const a = c.add_noise as Record<string, number>;
+      const a = c.add_noise as unknown as Record<string, number>;
       // |got − ref| ≤ 1e-5 · max(|ref|, |A·original| + |B·noise|, 1e-3), A/B the two coefficients.
       const [ca, cb] =
         c.add_noise.kind === 'sigma'
