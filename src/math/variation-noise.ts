@@ -97,16 +97,17 @@ export interface InitialNoise {
  * The first noise of one image (A1111 `ImageRNG.first` for one seed), for latents of shape
  * [1, C, H, W]. `resizeFrom` is the old latent size (A1111 "Resize seed from", pixels / VAE factor).
  * Without variation or resize this is exactly `randn(shape, Generator().manual_seed(seed))`, so
- * txt2img keeps diffusers' numbers.
+ * txt2img keeps diffusers' numbers. Pass `generator` when the seed's generator already drew
+ * (img2img's VAE sample comes first, as in diffusers).
  */
 export function initialNoise(
   seed: bigint,
   shape: readonly number[],
   variation?: VariationOptions | null,
   resizeFrom?: { height: number; width: number } | null,
+  generator: TorchGenerator = new TorchGenerator(seed),
 ): InitialNoise {
   const [, c = 4, h = 0, w = 0] = shape;
-  const generator = new TorchGenerator(seed);
   const resized =
     resizeFrom != null &&
     resizeFrom.height > 0 &&

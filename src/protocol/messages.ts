@@ -62,6 +62,10 @@ export interface ModelSummary {
   maxTokens: number;
   /** True when the U-Net only accepts one 77-token chunk (long prompts are truncated). */
   fixedSequence: boolean;
+  /** The model ships a VAE encoder: img2img, inpainting and outpainting are possible. */
+  vaeEncoder?: boolean;
+  /** U-Net `sample` channels: 4, or 9 for an inpainting U-Net (it needs an image and a mask). */
+  unetInChannels?: number;
 }
 
 /** Per-phase wall-clock times of one image, as the pipeline measures them. */
