@@ -85,10 +85,29 @@ export interface PhaseTimings extends StepTimings {
 
 export type EngineRequest =
   | { type: 'load'; job: JobId; model: ModelRef; backend: BackendChoice }
-  | { type: 'generate'; job: JobId; params: GenerationParams; preview: boolean }
+  | {
+      type: 'generate';
+      job: JobId;
+      params: GenerationParams;
+      preview: boolean;
+      /** The source image (and mask) when `params.image` is set: img2img, inpainting, outpainting. */
+      images?: SourceImages;
+    }
   | { type: 'cancel'; job: JobId }
   /** Answered at once, between denoising steps if a job runs: the prompt boxes' token counters. */
   | { type: 'count-tokens'; job: JobId; prompt: string; negativePrompt: string };
+
+export interface RgbaPixels {
+  rgba: Uint8ClampedArray;
+  width: number;
+  height: number;
+}
+
+export interface SourceImages {
+  source: RgbaPixels;
+  /** White = repaint (luminance × alpha). Absent: plain img2img (or outpaint-only). */
+  mask?: RgbaPixels;
+}
 
 export interface TokenCount {
   used: number;
@@ -126,6 +145,10 @@ export type EngineEvent =
       timings: PhaseTimings;
       /** Tokens dropped because the model accepts only one 77-token chunk. */
       droppedTokens: number;
+      /** The variation seed / strength this image used (interpolation frames set it per frame). */
+      variation?: { subseed: string; strength: number } | null;
+      /** Prompt interpolation position of this frame, when interpolating prompts. */
+      promptMix?: number | null;
     }
   | { type: 'token-count'; job: JobId; prompt: TokenCount; negativePrompt: TokenCount; fixedSequence: boolean }
   | { type: 'done'; job: JobId }

@@ -6,6 +6,15 @@
  * otherwise run with NaN latents, and the CLI prints it.
  */
 
+import {
+  imageParamIssues,
+  interpolationParamIssues,
+  variationParamIssues,
+  type ImageParams,
+  type InterpolationParams,
+  type VariationParams,
+} from './image-params.ts';
+
 export const LIMITS = {
   steps: { min: 1, max: 150 },
   cfg: { min: 1, max: 30 },
@@ -28,6 +37,12 @@ export interface GenerationParams {
   width: number;
   height: number;
   batchCount: number;
+  /** Set when the job starts from an image (img2img / inpaint / outpaint); see image-params.ts. */
+  image?: ImageParams;
+  /** A1111 variation seed / resize seed from. */
+  variation?: VariationParams;
+  /** Set for an interpolation job: its frames replace the batch. */
+  interpolation?: InterpolationParams;
 }
 
 export interface ParamIssue {
@@ -111,5 +126,13 @@ export function validateParams(
   }
   if (!options.samplers.includes(params.sampler))
     issues.push({ field: 'sampler', message: `Unknown sampler "${params.sampler}".` });
+  if (params.image)
+    for (const message of imageParamIssues(params.image, options.sizeMultiple))
+      issues.push({ field: 'image', message });
+  if (params.variation)
+    for (const message of variationParamIssues(params.variation)) issues.push({ field: 'variation', message });
+  if (params.interpolation)
+    for (const message of interpolationParamIssues(params.interpolation))
+      issues.push({ field: 'interpolation', message });
   return issues;
 }
