@@ -34,7 +34,7 @@ import {
 import { divide, type Float32Tensor } from '../math/tensor.ts';
 import { TorchGenerator } from '../math/torch-generator.ts';
 import { initialNoise, type VariationOptions } from '../math/variation-noise.ts';
-import type { StepTimings } from '../protocol/messages.ts';
+import type { ImageTimings } from '../protocol/messages.ts';
 import { createScheduler, isSamplerId, prepareLatents } from '../schedulers/index.ts';
 import { encodePrompts, lerpEmbeddings } from './conditioning.ts';
 import { CancelledError, denoise, type MaskBlend } from './denoise.ts';
@@ -109,7 +109,7 @@ export interface GeneratedImage {
   rgba: Uint8ClampedArray;
   width: number;
   height: number;
-  timings: StepTimings;
+  timings: ImageTimings;
   droppedTokens: number;
   /** The variation seed and strength this image used, when one was set. */
   variation: { subseed: string; strength: number } | null;

@@ -2,8 +2,9 @@
  * The typed protocol between the UI thread and the engine worker.
  *
  * One hand-written union per direction (after onnxruntime-web's proxy-messages.ts). Every request
- * carries a job id and ends in exactly one terminal event: `ready` for `load`, `done` for
- * `generate`, or `error` / `cancelled` for either. Pixel buffers travel as transferables.
+ * carries a job id; `load`, `generate` and `count-tokens` end in exactly one terminal event:
+ * `ready` for `load`, `done` for `generate`, `token-count` for `count-tokens`, or `error` /
+ * `cancelled`. `ping` is answered by `pong` (the main thread's heartbeat while a job runs). Pixel buffers travel as transferables.
  */
 import type { GenerationParams } from './params.ts';
 
@@ -69,7 +70,7 @@ export interface ModelSummary {
 }
 
 /** Per-phase wall-clock times of one image, as the pipeline measures them. */
-export interface StepTimings {
+export interface ImageTimings {
   tokenizeMs: number;
   textEncoderMs: number;
   unetMs: number[];
@@ -78,7 +79,8 @@ export interface StepTimings {
   totalMs: number;
 }
 
-export interface PhaseTimings extends StepTimings {
+/** What the engine reports per image: the pipeline's phases plus the time inside session.run. */
+export interface PhaseTimings extends ImageTimings {
   /** Σ of time spent inside session.run, for the overhead ratio the bench prints. */
   sessionRunMs: number;
 }
@@ -95,7 +97,12 @@ export type EngineRequest =
     }
   | { type: 'cancel'; job: JobId }
   /** Answered at once, between denoising steps if a job runs: the prompt boxes' token counters. */
-  | { type: 'count-tokens'; job: JobId; prompt: string; negativePrompt: string };
+  | { type: 'count-tokens'; job: JobId; prompt: string; negativePrompt: string }
+  /**
+   * Liveness: answered with `pong` as soon as the worker's event loop is free (between steps).
+   * Its `job` is the ping's own sequence number, not a job of the queue.
+   */
+  | { type: 'ping'; job: JobId };
 
 export interface RgbaPixels {
   rgba: Uint8ClampedArray;
@@ -159,14 +166,8 @@ export type EngineEvent =
       message: string;
       /** The model file at fault, when known. */ file?: string;
     }
-  | { type: 'cancelled'; job: JobId };
-
-export const isTerminalEvent = (event: EngineEvent): boolean =>
-  event.type === 'ready' ||
-  event.type === 'done' ||
-  event.type === 'error' ||
-  event.type === 'cancelled' ||
-  event.type === 'token-count';
+  | { type: 'cancelled'; job: JobId }
+  | { type: 'pong'; job: JobId };
 
 /** The buffers to transfer with an event, so pixels move instead of being copied. */
 export function transferablesOf(event: EngineEvent): ArrayBuffer[] {
@@ -181,6 +182,7 @@ export function transferablesOf(event: EngineEvent): ArrayBuffer[] {
     case 'done':
     case 'error':
     case 'cancelled':
+    case 'pong':
       return [];
     default: {
       const unreachable: never = event;

@@ -327,7 +327,8 @@ export async function loadOrtModel(options: LoadOptions): Promise<LoadedModel> {
   const vaeFactor = numberOr(vae['vae_scale_factor'], 2 ** Math.max(0, blockOut - 1));
 
   const stats: RunStats = { sessionRunMs: 0, runs: 0 };
-  // WebGPU sessions must be created one at a time (RUNTIME-NOTES); sequential on every backend.
+  // WebGPU sessions must be created one at a time (concurrent creation on one device fails in
+  // onnxruntime-web 1.30); sequential on every backend.
   const textSession = await createSession(options, 'text_encoder/model.onnx');
   const unetSession = await createSession(options, 'unet/model.onnx');
   const vaeSession = await createSession(options, 'vae_decoder/model.onnx');

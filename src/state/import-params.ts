@@ -6,23 +6,23 @@
 import { FIELD_LABELS, paramsFromInfotext, type ImportedField } from '../metadata/generation-infotext.ts';
 import { PngReadError, readPngText, type PngTextEntry } from '../metadata/png-text.ts';
 import { SAMPLERS } from '../schedulers/index.ts';
-import { setParams } from './actions.ts';
-import { studio } from './store.ts';
+import type { StudioStore } from './store.ts';
+import { studio } from './studio.ts';
 
-const fail = (text: string) => {
-  studio.setState({ notice: { kind: 'error', text } });
+const fail = (text: string, store: StudioStore) => {
+  store.getState().notify({ kind: 'error', text });
   return false;
 };
 
 /** Applies infotext to the form. Returns whether anything was imported. */
-export function importInfotext(text: string, source = 'the pasted text'): boolean {
-  const sizeMultiple = studio.getState().engine.model?.sizeMultiple ?? 64;
+export function importInfotext(text: string, source = 'the pasted text', store: StudioStore = studio): boolean {
+  const sizeMultiple = store.getState().engine.model?.sizeMultiple ?? 64;
   const result = paramsFromInfotext(text, { samplers: SAMPLERS, sizeMultiple });
-  if (!result.ok) return fail(`Nothing imported from ${source}: ${result.message}`);
+  if (!result.ok) return fail(`Nothing imported from ${source}: ${result.message}`, store);
   const { params, ignored, problems, model } = result.value;
-  setParams(params);
+  store.getState().setParams(params);
   const fields = (Object.keys(params) as ImportedField[]).map((k) => FIELD_LABELS[k]);
-  const currentModel = studio.getState().engine.model?.id;
+  const currentModel = store.getState().engine.model?.id;
   const notes = [
     `Imported from ${source}: ${fields.join(', ')}.`,
     ...problems,
@@ -31,7 +31,7 @@ export function importInfotext(text: string, source = 'the pasted text'): boolea
       ? `It was made with model "${model}"; this studio uses "${currentModel}".`
       : '',
   ].filter(Boolean);
-  studio.setState({ notice: { kind: 'info', text: notes.join(' ') } });
+  store.getState().notify({ kind: 'info', text: notes.join(' ') });
   return true;
 }
 
@@ -45,27 +45,27 @@ async function inflate(entry: PngTextEntry): Promise<string> {
 }
 
 /** Reads a dropped or picked file: a PNG with `parameters`, or a text file of infotext. */
-export async function importFile(file: File): Promise<boolean> {
+export async function importFile(file: File, store: StudioStore = studio): Promise<boolean> {
   const name = `"${file.name || 'the file'}"`;
   const bytes = new Uint8Array(await file.arrayBuffer());
   if (file.type.startsWith('text/') || /\.txt$/i.test(file.name)) {
-    return importInfotext(new TextDecoder().decode(bytes), name);
+    return importInfotext(new TextDecoder().decode(bytes), name, store);
   }
   let entries: PngTextEntry[];
   try {
     entries = readPngText(bytes);
   } catch (error) {
-    if (error instanceof PngReadError) return fail(`Nothing imported from ${name}: ${error.message}`);
+    if (error instanceof PngReadError) return fail(`Nothing imported from ${name}: ${error.message}`, store);
     throw error;
   }
   const entry = entries.find((e) => e.keyword === 'parameters');
   if (!entry)
-    return fail(`Nothing imported: ${name} carries no generation parameters (no "parameters" text in the PNG).`);
+    return fail(`Nothing imported: ${name} carries no generation parameters (no "parameters" text in the PNG).`, store);
   let text: string;
   try {
     text = entry.text ?? (await inflate(entry));
   } catch {
-    return fail(`Nothing imported from ${name}: its compressed parameters could not be read.`);
+    return fail(`Nothing imported from ${name}: its compressed parameters could not be read.`, store);
   }
-  return importInfotext(text, name);
+  return importInfotext(text, name, store);
 }

@@ -1,11 +1,13 @@
 import { useEffect, useRef, useState } from 'react';
-import { setParams } from '../state/actions.ts';
-import { deleteGalleryItem, infotextOf, pngOf } from '../state/gallery.ts';
-import { studio, type GalleryItem } from '../state/store.ts';
+import { infotextOf } from '../state/gallery-slice.ts';
+import type { GalleryItem } from '../state/types.ts';
 import { imageFileName, saveBlob } from './download.ts';
 import { PixelCanvas } from './PixelCanvas.tsx';
+import { actions } from './use-studio.ts';
 
-const note = (text: string) => studio.setState({ notice: { kind: 'info', text } });
+const { pngOf, deleteGalleryItem } = actions;
+
+const note = (text: string) => actions.notify({ kind: 'info', text });
 
 /** One image large, with everything that produced it, and what can be done with it. */
 export function ImageDialog({ item, onClose }: { item: GalleryItem; onClose: () => void }) {
@@ -31,7 +33,7 @@ export function ImageDialog({ item, onClose }: { item: GalleryItem; onClose: () 
 
   const reuse = () => {
     const { batchCount: _ignored, ...rest } = params;
-    setParams(rest);
+    actions.setParams(rest);
     note(`Settings of seed ${params.seed} are in the form.`);
     ref.current?.close();
   };

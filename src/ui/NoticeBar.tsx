@@ -1,6 +1,4 @@
-import { dismissNotice } from '../state/actions.ts';
-import { reloadModel } from '../state/engine-bridge.ts';
-import { useStudio } from './use-studio.ts';
+import { actions, useStudio } from './use-studio.ts';
 
 /** The one place errors and notes reach the person; text only, never HTML. */
 export function NoticeBar() {
@@ -16,15 +14,15 @@ export function NoticeBar() {
       <span>{notice.text}</span>
       {phase === 'error' && (
         <>
-          <button type="button" onClick={() => reloadModel()}>
+          <button type="button" onClick={() => actions.reloadModel()}>
             Reload model
           </button>
-          <button type="button" onClick={() => reloadModel('wasm')}>
+          <button type="button" onClick={() => actions.reloadModel('wasm')}>
             Use WASM
           </button>
         </>
       )}
-      <button type="button" aria-label="Dismiss message" onClick={dismissNotice}>
+      <button type="button" aria-label="Dismiss message" onClick={actions.dismissNotice}>
         ×
       </button>
     </div>

@@ -1,8 +1,9 @@
 /**
  * The engine behind the worker protocol: one job at a time, in order; cooperative cancel between
- * denoising steps; exactly one terminal event per request. It knows nothing about Web Workers or
- * onnxruntime: the worker entry gives it `postEvent` and a model loader, and the Node tests give
- * it onnxruntime-node, so the same queue and cancel logic is tested without a browser.
+ * denoising steps; exactly one terminal event per request; `ping` answered at once. It knows
+ * nothing about Web Workers or onnxruntime: the worker entry gives it `postEvent`, a model loader
+ * and the runtime's error classification (src/runtime/errors.ts), and the Node tests give it
+ * onnxruntime-node, so the same queue and cancel logic is tested without a browser.
  */
 import { CancelledError, generate as runPipeline, previewOf } from '../pipeline/generate.ts';
 import { generateRequestFrom } from '../pipeline/request.ts';
@@ -37,7 +38,12 @@ export interface EngineDeps {
     onProgress: (file: string, loaded: number, total: number) => void,
   ) => Promise<LoadResult>;
   now: () => number;
+  /** What a thrown error means for the person (src/runtime/errors.ts); EngineErrors pass as they are. */
+  classifyError?: (error: unknown) => EngineError;
 }
+
+const asInternal = (error: unknown) =>
+  new EngineError('internal', error instanceof Error ? error.message : String(error));
 
 type QueuedRequest = Extract<EngineRequest, { type: 'load' | 'generate' }>;
 
@@ -54,28 +60,10 @@ export function createEngine(deps: EngineDeps) {
   function fail(job: JobId, error: unknown) {
     if (error instanceof CancelledError) {
       post({ type: 'cancelled', job });
-    } else if (error instanceof EngineError) {
-      post({
-        type: 'error',
-        job,
-        code: error.code,
-        message: error.message,
-        ...(error.file ? { file: error.file } : {}),
-      });
-    } else {
-      const message = error instanceof Error ? error.message : String(error);
-      const lost = /device (was )?lost|GPUDevice.*lost|device is lost/i.test(message);
-      post({
-        type: 'error',
-        job,
-        code: lost
-          ? 'device-lost'
-          : /out of memory|allocation failed|OOM/i.test(message)
-            ? 'out-of-memory'
-            : 'internal',
-        message: lost ? `The GPU device was lost (${message}). Reload the model or switch to WASM.` : message,
-      });
+      return;
     }
+    const e = error instanceof EngineError ? error : (deps.classifyError ?? asInternal)(error);
+    post({ type: 'error', job, code: e.code, message: e.message, ...(e.file ? { file: e.file } : {}) });
   }
 
   async function load(request: Extract<QueuedRequest, { type: 'load' }>) {
@@ -174,6 +162,9 @@ export function createEngine(deps: EngineDeps) {
           }
           return;
         }
+        case 'ping':
+          post({ type: 'pong', job: request.job });
+          return;
         case 'count-tokens': {
           if (!current) {
             post({ type: 'error', job: request.job, code: 'no-model', message: 'No model is loaded.' });

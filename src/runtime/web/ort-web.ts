@@ -121,13 +121,13 @@ export async function loadWebModel(options: WebLoadOptions): Promise<WebBackend 
     now: () => performance.now(),
     ...(externalData ? { externalData } : {}),
     // The U-Net's output stays in a GPU buffer until read (one download, no staging copy
-    // inside run()); its values match the CPU path (tests/e2e/models-gpu-buffer.spec.ts).
+    // inside run()); its values match the CPU path (tests/e2e/models-webgpu.spec.ts).
     ...(inspectGraph ? { inspectGraph } : {}),
     sessionOptionsFor: (path) =>
       chosen.backend === 'webgpu' && path === 'unet/model.onnx' ? { preferredOutputLocation: 'gpu-buffer' } : {},
   });
   if (chosen.backend === 'webgpu') {
-    // Typed as a promise, a plain GPUDevice at run time (RUNTIME-NOTES): await covers both.
+    // Typed as a promise, a plain GPUDevice at run time (onnxruntime-web 1.30): await covers both.
     const device: GPUDevice | undefined = await Promise.resolve(ort.env.webgpu.device).catch(() => undefined);
     void device?.lost.then((info) => options.onDeviceLost?.(info.message || info.reason || 'unknown reason'));
   }
