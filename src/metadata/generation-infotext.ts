@@ -40,7 +40,7 @@ export function infotextFromParams(
       ['CFG scale', String(params.cfg)],
       ['Seed', params.seed],
       ['Size', `${params.width}x${params.height}`],
-      ...img2imgEntries(params, { masked: options.masked ?? false }),
+      ...img2imgEntries(params, { masked: options.masked ?? params.image?.inpaint ?? false }),
       ['Model', context.modelId],
       ['Version', context.version],
     ],

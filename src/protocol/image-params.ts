@@ -41,6 +41,8 @@ export interface ImageParams {
   maskedContent: MaskedContentId;
   /** Pixels added on each side (0 = none); the new area is painted. */
   outpaint: OutpaintParams;
+  /** The job has a mask (inpainting / outpainting): infotext then carries the mask keys. */
+  inpaint?: boolean;
 }
 
 export interface VariationParams {
