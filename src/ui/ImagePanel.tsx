@@ -34,6 +34,7 @@ export function ImagePanel() {
   const ids = { file: useId(), resize: useId(), content: useId(), mode: useId() };
   const { settings } = input;
   const disabled = blocked !== null;
+  const accepting = !disabled && input.mode !== 'txt2img';
   const step = model?.sizeMultiple ?? 64;
 
   const take = async (blob: Blob | null) => {
@@ -51,20 +52,24 @@ export function ImagePanel() {
       className={`image-panel${dragging ? ' dragging' : ''}`}
       aria-label="Source image"
       onDragOver={(e) => {
-        if (disabled) return;
+        if (!accepting) return;
         e.preventDefault();
         setDragging(true);
       }}
       onDragLeave={() => setDragging(false)}
       onDrop={(e) => {
-        e.preventDefault();
         setDragging(false);
-        if (!disabled) void take(imageFromDataTransfer(e.dataTransfer));
+        // In text-only mode a dropped PNG goes to "Import parameters" (the page-wide drop).
+        if (!accepting) return;
+        e.preventDefault();
+        e.stopPropagation();
+        void take(imageFromDataTransfer(e.dataTransfer));
       }}
       onPaste={(e) => {
         const file = imageFromDataTransfer(e.clipboardData);
-        if (file && !disabled) {
+        if (file && accepting) {
           e.preventDefault();
+          e.stopPropagation();
           void take(file);
         }
       }}

@@ -152,3 +152,32 @@ test('WebGPU smoke: img2img runs on the GPU path', async ({ page }) => {
   expect(meanDiff(out.data, source.data, 64).mean).toBeGreaterThan(1);
   expect(errors).toEqual([]);
 });
+
+test('interpolation job: frames land in the gallery, end frames equal the seeds’ images, GIF export', async ({
+  page,
+}) => {
+  const { errors } = await openStudio(page, 'wasm');
+  await fillForm(page, { prompt: SOURCE, seed: '12', steps: 6, cfg: 6 });
+  await generateAndWait(page);
+  const to = await newest(page);
+  await fillForm(page, { seed: '11' });
+  await generateAndWait(page);
+  const from = await newest(page);
+  await page.getByText('Variation seed and interpolation').click();
+  await page.getByLabel('Interpolation job').check();
+  await page.getByLabel('To seed', { exact: true }).fill('12');
+  await page.getByLabel('Frames', { exact: true }).fill('3');
+  await generateAndWait(page, 3);
+  // Newest first: index 0 is the last frame (t = 1), index 2 the first (t = 0).
+  expect((await newest(page)).data).toEqual(to.data);
+  expect((await galleryPixels(page, 2))?.data).toEqual(from.data);
+  await waitSaved(page);
+  await page.getByRole('button', { name: 'Open image, seed 11' }).first().click();
+  const dialog = page.getByRole('dialog', { name: 'Image details' });
+  await expect(dialog.getByTestId('interpolation-strip').locator('img')).toHaveCount(3);
+  await expect(dialog.getByTestId('infotext')).toContainText('Variation seed: 12, Variation seed strength: 1');
+  const download = page.waitForEvent('download');
+  await dialog.getByRole('button', { name: 'Export animated GIF' }).click();
+  expect((await download).suggestedFilename()).toMatch(/\.gif$/);
+  expect(errors).toEqual([]);
+});
