@@ -35,7 +35,7 @@ import { divide, type Float32Tensor } from '../math/tensor.ts';
 import { TorchGenerator } from '../math/torch-generator.ts';
 import { initialNoise, type VariationOptions } from '../math/variation-noise.ts';
 import type { ImageTimings } from '../protocol/messages.ts';
-import { createScheduler, isSamplerId, prepareLatents } from '../schedulers/index.ts';
+import { createScheduler, isSamplerId, prepareLatents, scaleByInitNoiseSigma } from '../schedulers/index.ts';
 import { encodePrompts, lerpEmbeddings } from './conditioning.ts';
 import { CancelledError, denoise, type MaskBlend } from './denoise.ts';
 import { getTimesteps } from './get-timesteps.ts';
@@ -294,7 +294,8 @@ export async function generate(model: DiffusionModel, request: GenerateRequest, 
       vaeMs += clock() - e0;
       const { noise } = initialNoise(BigInt(plan.seed), latentShape, variation, resizeFrom, generator);
       if (mask && strengthMax) {
-        latents = prepareScaled(noise, scheduler.initNoiseSigma);
+        // A copy: the blend below still needs the unscaled noise.
+        latents = scaleByInitNoiseSigma(noise.slice(), scheduler.initNoiseSigma);
       } else {
         const start = imageLatents as Float32Array;
         const init = mask ? applyMaskedContent(start, noise, mask.latent, mask.content) : start;
@@ -360,12 +361,6 @@ export async function generate(model: DiffusionModel, request: GenerateRequest, 
       },
     });
   }
-}
-
-/** `noise · init_noise_sigma` (float32), as prepare_latents scales it. */
-function prepareScaled(noise: Float32Array, sigma: number): Float32Array {
-  const s = Math.fround(sigma);
-  return s === 1 ? noise : noise.map((v) => v * s);
 }
 
 /** The cheap preview of the current latents, for progress events. */

@@ -24,15 +24,14 @@ export function prepareLatents(
   initNoiseSigma: number,
   options: PrepareLatentsOptions = {},
 ): Float32Array {
-  const { noise: latents } = initialNoise(
-    BigInt(seed),
-    shape,
-    options.variation,
-    options.resizeFrom,
-    options.generator,
-  );
+  const { noise } = initialNoise(BigInt(seed), shape, options.variation, options.resizeFrom, options.generator);
+  return scaleByInitNoiseSigma(noise, initNoiseSigma);
+}
+
+/** `noise * init_noise_sigma` (float32), in place; also inpainting's strength-1 start. */
+export function scaleByInitNoiseSigma(noise: Float32Array, initNoiseSigma: number): Float32Array {
   const sigma = fround(initNoiseSigma);
-  if (sigma === 1) return latents;
-  for (let i = 0; i < latents.length; i++) latents[i] = (latents[i] ?? 0) * sigma;
-  return latents;
+  if (sigma === 1) return noise;
+  for (let i = 0; i < noise.length; i++) noise[i] = (noise[i] ?? 0) * sigma;
+  return noise;
 }
