@@ -21,10 +21,16 @@ export type CallReply<T extends CallTable, E> =
       string]
   | { type: 'reply'; call: number; ok: false; error: E };
 
-interface MessagePortLike<In, Out> {
+/**
+ * One end of a typed message channel: what it sends and what it receives. Both workers' ports
+ * are this type (the engine's EnginePort adds `error`/`messageerror` and `terminate`); a Worker,
+ * a worker's `self` and the tests' in-memory ports all satisfy it.
+ */
+export interface TypedPort<In, Out> {
   postMessage(message: Out): void;
   addEventListener(type: 'message', listener: (event: { data: In }) => void): void;
 }
+type MessagePortLike<In, Out> = TypedPort<In, Out>;
 
 export interface RpcClient<T extends CallTable> {
   call<K extends keyof T & string>(type: K, args: T[K]['args']): Promise<T[K]['result']>;

@@ -11,6 +11,7 @@
  * so a model that kills its worker on load cannot loop forever.
  */
 import type { EngineEvent, EngineRequest } from '../protocol/messages.ts';
+import type { TypedPort } from '../protocol/rpc.ts';
 import {
   reduceEngineEvent,
   type BridgeEvent,
@@ -21,8 +22,7 @@ import {
 } from './engine-events.ts';
 
 /** What the bridge needs of a Worker (so tests can pass an in-memory port). */
-export interface EnginePort {
-  postMessage(message: EngineRequest): void;
+export interface EnginePort extends TypedPort<EngineEvent, EngineRequest> {
   addEventListener(type: 'message', listener: (event: MessageEvent<EngineEvent>) => void): void;
   addEventListener(type: 'error', listener: (event: ErrorEvent) => void): void;
   addEventListener(type: 'messageerror', listener: (event: MessageEvent) => void): void;

@@ -457,6 +457,10 @@ function reduceEngineLost(state: EngineData, event: EngineLost): Reduction {
     notice: { kind: 'error', text, source: 'engine', ...(event.detail ? { detail: event.detail } : {}) },
   };
   if (!event.restarted || !state.currentModel) return unchanged(lost);
-  // The queue's params were checked against this model: keep the form as it is.
-  return requestLoad(lost, state.currentModel.model, state.currentModel.backend, null);
+  // Load again what was last asked for; a load still pending keeps its defaults (the person had
+  // just chosen that model); otherwise the form stays as it is.
+  const pendingLoad = newestPending(state.requests, 'load');
+  const pending = pendingLoad === null ? null : state.requests[pendingLoad];
+  const defaults = pending?.kind === 'load' ? pending.defaults : null;
+  return requestLoad(lost, state.currentModel.model, state.currentModel.backend, defaults);
 }

@@ -12,7 +12,7 @@
  */
 import type { StateCreator } from 'zustand/vanilla';
 import type { BackendChoice, ModelRef } from '../protocol/messages.ts';
-import { createRpcClient, type RpcClient } from '../protocol/rpc.ts';
+import { createRpcClient, type RpcClient, type TypedPort } from '../protocol/rpc.ts';
 import {
   downloadJobOf,
   inspectCustomModel,
@@ -68,13 +68,12 @@ export interface ModelsState {
   loadAfterDownload: string | null;
   /** Files already re-downloaded once after a failed load (`model:path`). */
   recovered: string[];
+  /** Stored files checked against the catalog's SHA-256 in this session (`model:path`). */
+  verified: string[];
 }
 
 /** The port to the download worker (a Worker, or an in-memory pair in tests). */
-export interface DownloadPort {
-  postMessage(message: DownloadRequest): void;
-  addEventListener(type: 'message', listener: (event: MessageEvent<DownloadEvent>) => void): void;
-}
+export type DownloadPort = TypedPort<DownloadEvent, DownloadRequest>;
 
 /** What the browser offers for storage (navigator.storage), injectable for tests. */
 export interface StorageManagerLike {
@@ -182,6 +181,7 @@ export const initialModelsState: ModelsState = {
   loadFailures: {},
   loadAfterDownload: null,
   recovered: [],
+  verified: [],
 };
 
 export const createModelsSlice: StateCreator<Studio, [], [], ModelsSlice> = (set, get) => {
@@ -218,6 +218,33 @@ export const createModelsSlice: StateCreator<Studio, [], [], ModelsSlice> = (set
   function remainingBytes(model: CatalogModel): number {
     const stored = get().models.stored[model.id];
     return Math.max(0, modelBytes(model) - (stored ? stored.storedBytes + stored.partialBytes : 0));
+  }
+
+  /**
+   * Before a stored model loads, its files with a catalog SHA-256 are read back and hashed once
+   * per session (in the download worker): flipped bytes in a valid protobuf would otherwise load
+   * silently and draw garbage. A mismatch is repaired like a failed load: the file is forgotten
+   * and downloaded again (once), then the model loads. Returns whether to load now.
+   */
+  async function verifiedBeforeLoad(model: CatalogModel): Promise<boolean> {
+    for (const file of model.files) {
+      const key = `${model.id}:${file.path}`;
+      if (!file.sha256 || get().models.verified.includes(key)) continue;
+      const check = await call('verify', { modelId: model.id, path: file.path, sha256: file.sha256 }).catch(() => null);
+      if (!check) return true; // the check itself failed: loading will tell
+      if (check.ok) {
+        patch((m) => ({ verified: [...m.verified, key] }));
+        continue;
+      }
+      const message = `The stored copy of ${file.path} is damaged (${check.reason})`;
+      patch((m) => ({ loadFailures: { ...m.loadFailures, [model.id]: { file: file.path, message: `${message}.` } } }));
+      if (get().models.recovered.includes(key)) return false;
+      patch((m) => ({ recovered: [...m.recovered, key] }));
+      get().notify({ kind: 'info', text: `${message}; downloading it again.` });
+      await get().redownloadFile(model.id, file.path);
+      return false; // the download loads it when it is stored again
+    }
+    return true;
   }
 
   function rememberChoice(id: string) {
@@ -335,7 +362,17 @@ export const createModelsSlice: StateCreator<Studio, [], [], ModelsSlice> = (set
           .refreshModels()
           .catch(() => undefined);
         // Another tab has it: list it here as soon as that tab has stored it.
-        if (e.code === 'busy') void call('whenIdle', { modelId: id }).then(() => get().refreshModels());
+        if (e.code === 'busy') {
+          void call('whenIdle', { modelId: id })
+            .then(() => get().refreshModels())
+            .then(() =>
+              patch((m) => {
+                if (m.downloads[id]?.error?.code !== 'busy') return {};
+                const { [id]: _done, ...downloads } = m.downloads;
+                return { downloads };
+              }),
+            );
+        }
         return;
       }
       // Stored. A failing refresh afterwards does not make the download a failure.
@@ -391,7 +428,12 @@ export const createModelsSlice: StateCreator<Studio, [], [], ModelsSlice> = (set
       // The model's own defaults (SD-Turbo: 1 step, CFG off), except when bringing back the model
       // of the last visit, whose form was restored as the person left it.
       const defaults = options.applyDefaults === false ? null : model.defaults;
-      get().loadModel(modelRefOf(model), backend, { defaults });
+      const load = () => get().loadModel(modelRefOf(model), backend, { defaults });
+      if (model.kind !== 'remote' || !model.files.some((f) => f.sha256)) {
+        load();
+        return;
+      }
+      void verifiedBeforeLoad(model).then((ok) => ok && load());
     },
 
     async inspectCustom(input) {

@@ -48,6 +48,6 @@ export function selectUnloadRisk(s: Studio): string | null {
   if (s.galleryStatus.saving > 0) return 'an image is still being saved to the gallery';
   if (s.job) return 'an image is being generated';
   if (s.queue.length > 0) return `${s.queue.length} job(s) are queued`;
-  if (Object.values(s.models.downloads).some((d) => d.phase === 'downloading')) return 'a model is downloading';
+  // A download is not a risk: it resumes where it stopped after the reload.
   return null;
 }

@@ -144,6 +144,16 @@ describe('a supervised engine', () => {
     await until(store, isReady);
   });
 
+  it('a message that cannot be read replaces the worker too', async () => {
+    const { store, current } = studioWithEngine();
+    await until(store, isReady);
+    current().garble();
+    expect(store.getState().notice?.text).toMatch(/sent a message the page could not read/);
+    await until(store, isReady);
+    store.getState().generate();
+    await until(store, (st) => st.lastRun?.outcome === 'done');
+  });
+
   it('stops restarting a worker that keeps crashing, and starts afresh when asked', async () => {
     const { store, current } = studioWithEngine();
     await until(store, isReady);

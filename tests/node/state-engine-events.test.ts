@@ -313,3 +313,17 @@ describe('engine reducer: a lost engine', () => {
     expect(lost.state.notice?.text).toMatch(/Reload the page/);
   });
 });
+
+describe('engine reducer: a lost engine during a load', () => {
+  it('loads the chosen model again with the defaults it was chosen with', () => {
+    const chosen = requestLoad(loaded(), turboRef, 'wasm', { steps: 1, cfg: 1 });
+    const lost = feed(chosen.state, { type: 'engine-lost', reason: 'crashed', detail: '', restarted: true });
+    const load = sent(lost)[0] as { job: number };
+    expect(lost.state.requests[load.job]).toMatchObject({
+      kind: 'load',
+      model: turboRef,
+      defaults: { steps: 1, cfg: 1 },
+    });
+    expect(feed(lost.state, ready(load.job, turbo)).state.params).toMatchObject({ steps: 1, cfg: 1, width: 512 });
+  });
+});

@@ -10,7 +10,11 @@ import { withPngText } from '../../src/metadata/png-text.ts';
 import type { EngineEvent, EngineRequest } from '../../src/protocol/messages.ts';
 import { serveRpc } from '../../src/protocol/rpc.ts';
 import { classifyRuntimeError } from '../../src/runtime/errors.ts';
+import * as ort from 'onnxruntime-node';
+import { loadClipTokenizer } from '../../src/runtime/clip-tokenizer.ts';
 import { loadNodeModel } from '../../src/runtime/node/ort-node.ts';
+import { loadOrtModel } from '../../src/runtime/ort-model.ts';
+import { storeModelSource } from '../../src/runtime/store-model-source.ts';
 import type { EnginePort } from '../../src/state/engine-bridge.ts';
 import { infotextOf } from '../../src/state/gallery-slice.ts';
 import type { DownloadPort } from '../../src/state/models-slice.ts';
@@ -33,6 +37,8 @@ const deliver = <T>(listeners: Set<Listener>, data: T) =>
 export interface TestEnginePort extends EnginePort {
   /** Raises an uncaught error in the "worker" (its `error` event). */
   crash(message: string): void;
+  /** Sends a message the page cannot deserialize (its `messageerror` event). */
+  garble(): void;
   /** Stops answering anything, as a worker stuck in a loop. */
   hang(): void;
   /** Dies silently (as `self.close()` in a worker: no event at all). */
@@ -41,8 +47,13 @@ export interface TestEnginePort extends EnginePort {
   readonly received: EngineRequest[];
 }
 
-/** An engine worker in this process: the real engine, the shipped model from `models/`. */
-export function inMemoryEnginePort(): TestEnginePort {
+/**
+ * An engine worker in this process: the real engine on onnxruntime-node. App models load from
+ * the folder `folderOf(ref)` (default: `baseUrl` is a folder), stored ones from `store`.
+ */
+export function inMemoryEnginePort(
+  options: { store?: ModelStore; folderOf?: (ref: { id: string; baseUrl: string }) => string } = {},
+): TestEnginePort {
   const listeners = { message: new Set<Listener>(), error: new Set<Listener>(), messageerror: new Set<Listener>() };
   let alive = true;
   let terminated = false;
@@ -54,7 +65,17 @@ export function inMemoryEnginePort(): TestEnginePort {
       if (alive) deliver(listeners.message, event);
     },
     loadModel: async (model, _backend, onProgress) => {
-      const loaded = await loadNodeModel(model.baseUrl);
+      const loaded =
+        model.storage === 'opfs' && options.store
+          ? await loadOrtModel({
+              ort,
+              source: storeModelSource(options.store, model.id),
+              id: model.id,
+              sessionOptions: { executionProviders: ['cpu'] },
+              loadTokenizer: loadClipTokenizer,
+              now: () => performance.now(),
+            })
+          : await loadNodeModel(options.folderOf ? options.folderOf(model) : model.baseUrl);
       onProgress('unet/model.onnx', 1, 1);
       return { loaded, backend: 'cpu', adapter: null, threads: 1, crossOriginIsolated: false };
     },
@@ -75,6 +96,9 @@ export function inMemoryEnginePort(): TestEnginePort {
     },
     crash(message) {
       for (const l of listeners.error) (l as (e: { message: string }) => void)({ message });
+    },
+    garble() {
+      for (const l of listeners.messageerror) (l as (e: object) => void)({});
     },
     hang() {
       alive = false;
