@@ -39,7 +39,7 @@ import { createScheduler, isSamplerId, prepareLatents, scaleByInitNoiseSigma } f
 import { encodePrompts, lerpEmbeddings } from './conditioning.ts';
 import { CancelledError, denoise, type MaskBlend } from './denoise.ts';
 import { getTimesteps } from './get-timesteps.ts';
-import { applyMaskedContent, encodeImageLatents, inpaintingChannels } from './initial-latents.ts';
+import { applyMaskedContent, encodeImageLatents, fullMaskChannels, inpaintingChannels } from './initial-latents.ts';
 import type { Clock, DiffusionModel } from './types.ts';
 
 export { CancelledError };
@@ -245,9 +245,8 @@ export async function generate(model: DiffusionModel, request: GenerateRequest, 
   const height = source?.pixels.height ?? request.height;
   const latentShape = [1, model.unet.latentChannels, height / factor, width / factor];
   const nineChannel = model.unet.inChannels === model.unet.latentChannels * 2 + 1;
-  if (nineChannel && !source?.mask) {
-    throw new Error('This is an inpainting model: give it a source image and a mask.');
-  }
+  // A 9-channel U-Net without a mask gets "everything masked" conditioning (A1111), computed once.
+  const fullMask = nineChannel && !source?.mask ? await fullMaskChannels(model, latentShape, factor) : null;
   const guidance = request.cfg > 1;
   const resize = request.seedResizeFrom;
   const resizeFrom =
@@ -276,7 +275,7 @@ export async function generate(model: DiffusionModel, request: GenerateRequest, 
     let latents: Float32Array;
     let timesteps: readonly number[] = scheduler.timesteps;
     let blend: MaskBlend | null = null;
-    let extra: Float32Array | null = null;
+    let extra: Float32Array | null = fullMask;
     if (!source) {
       latents = prepareLatents(BigInt(plan.seed), latentShape, scheduler.initNoiseSigma, {
         generator,
@@ -289,6 +288,7 @@ export async function generate(model: DiffusionModel, request: GenerateRequest, 
       const strengthMax = source.strength === 1;
       checkCancelled();
       const e0 = clock();
+      // diffusers' inpaint pipeline skips the encode only for 9-channel U-Nets at strength 1.
       const needImage = !mask || !nineChannel || !strengthMax;
       const imageLatents = needImage ? (await encodeImageLatents(model, source.initPixels, generator)).data : null;
       vaeMs += clock() - e0;

@@ -27,19 +27,20 @@ const fround = Math.fround;
 export async function encodeImageLatents(
   model: DiffusionModel,
   image: RgbaImage | Float32Tensor,
-  generator: TorchGenerator,
+  /** null takes the mode (`latent_dist.mode()`, A1111's conditioning encode): no draw. */
+  generator: TorchGenerator | null,
 ): Promise<Float32Tensor> {
   if (!model.vaeEncoder) {
     throw new EngineError('model-unsupported', 'This model has no VAE encoder, so it cannot start from an image.');
   }
   const { mean, logvar } = await model.vaeEncoder.encode('dims' in image ? image : imageToTensor(image));
   // DiagonalGaussianDistribution.sample: randn_tensor(mean.shape, generator=generator).
-  const eps = generator.randn(mean.dims);
+  const eps = generator ? generator.randn(mean.dims) : null;
   const sf = fround(model.info.scalingFactor);
   const out = new Float32Array(mean.data.length);
   for (let i = 0; i < out.length; i++) {
     let x = mean.data[i] ?? 0;
-    if (logvar) {
+    if (logvar && eps) {
       const lv = Math.min(Math.max(logvar.data[i] ?? 0, -30), 20);
       const std = fround(Math.exp(fround(0.5 * lv)));
       x = fround(x + fround(std * (eps[i] ?? 0)));
@@ -64,6 +65,24 @@ export function applyMaskedContent(
     const inside = content === 'latent-noise' ? (noise[k] ?? 0) : 0;
     return fround(fround((1 - m) * v) + fround(m * inside));
   });
+}
+
+/**
+ * A 9-channel U-Net's extra input when nothing is masked (txt2img, or img2img without a mask):
+ * A1111's `txt2img_image_conditioning` / `inpainting_image_conditioning` without a mask — mask 1
+ * everywhere and the latents of a blank (mid-grey, 0 in [−1, 1]) image, taken as the mode so the
+ * seed's noise stays txt2img's; zeros when there is no encoder.
+ */
+export async function fullMaskChannels(
+  model: DiffusionModel,
+  latentShape: readonly number[],
+  factor: number,
+): Promise<Float32Array> {
+  const [, c = 4, h = 0, w = 0] = latentShape;
+  const mask = new Float32Array(h * w).fill(1);
+  if (!model.vaeEncoder) return inpaintingChannels(mask, new Float32Array(c * h * w));
+  const blank = { data: new Float32Array(3 * h * factor * w * factor), dims: [1, 3, h * factor, w * factor] };
+  return inpaintingChannels(mask, (await encodeImageLatents(model, blank, null)).data);
 }
 
 /** [1, 1 + c, h, w] = cat([mask, masked_image_latents], dim=1), the 9-channel U-Net's extra input. */

@@ -225,6 +225,11 @@ describe('inpainting (StableDiffusionInpaintPipeline, 4-channel blend) and outpa
     expect(seen[0]?.channels).toBe(9);
     // The mask channel on the 8×8 latent grid: left half 1, right half 0.
     expect(seen[0]?.mask.slice(0, 8)).toEqual([1, 1, 1, 1, 0, 0, 0, 0]);
+    // txt2img on an inpainting U-Net: A1111's "everything masked" conditioning.
+    seen.length = 0;
+    await run({ steps: 1 }, { ...loaded.model, unet: nine });
+    expect(seen[0]?.channels).toBe(9);
+    expect(seen[0]?.mask.every((m) => m === 1)).toBe(true);
   });
 });
 
