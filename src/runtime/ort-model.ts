@@ -169,13 +169,21 @@ function textEncoderOf(
   };
 }
 
-function unetOf(ort: OrtApi, session: Ort.InferenceSession, stats: RunStats, now: () => number): UnetModel {
+function unetOf(
+  ort: OrtApi,
+  session: Ort.InferenceSession,
+  stats: RunStats,
+  now: () => number,
+  configInChannels: number | null,
+): UnetModel {
   const sample = tensorMeta(session, ['sample'], 'input');
   const timestep = tensorMeta(session, ['timestep'], 'input');
   const context = tensorMeta(session, ['encoder_hidden_states'], 'input');
   const output = tensorMeta(session, ['out_sample'], 'output');
   const run = timedRun(session, stats, now);
-  const channels = typeof sample.shape[1] === 'number' && sample.shape[1] > 0 ? sample.shape[1] : 4;
+  // The graph's channel dim, else unet/config.json's in_channels (exports with a dynamic dim).
+  const declared = typeof sample.shape[1] === 'number' && sample.shape[1] > 0 ? sample.shape[1] : null;
+  const channels = declared ?? configInChannels ?? 4;
   const seq = context.shape[1];
   const timestepTensor = (t: number, batch: number): Ort.Tensor => {
     // A declared scalar gets a scalar; otherwise one value per batch row (or the fixed size).
@@ -335,7 +343,8 @@ export async function loadOrtModel(options: LoadOptions): Promise<LoadedModel> {
   // Optional: models without it generate from text only (the UI says why image input is off).
   const encoderSession = await createOptionalSession(options, 'vae_encoder/model.onnx', modelIndex);
 
-  const unet = unetOf(options.ort, unetSession, stats, options.now);
+  const configInChannels = typeof unetCfg['in_channels'] === 'number' ? unetCfg['in_channels'] : null;
+  const unet = unetOf(options.ort, unetSession, stats, options.now, configInChannels);
   const sampleShape = tensorMeta(unetSession, ['sample'], 'input').shape;
   const declaredSize = typeof sampleShape[2] === 'number' && sampleShape[2] > 0 ? sampleShape[2] : null;
   const sampleSize = numberOr(unetCfg['sample_size'], declaredSize ?? 64);
