@@ -40,8 +40,12 @@ export interface EngineData {
   /** Requests sent to the worker and not answered yet, by job id. */
   requests: Readonly<Record<JobId, PendingRequest>>;
   nextJob: JobId;
-  /** The model the engine was last asked to load (reloaded after a restart). */
-  currentModel: { model: ModelRef; backend: BackendChoice } | null;
+  /**
+   * The model the engine was last asked to load (reloaded after a restart or by "Reload model"),
+   * with the catalog defaults still to apply: they stay until a load of it is ready, so a load
+   * that failed (refused on WebGPU, then "Use WASM") still brings the model's defaults.
+   */
+  currentModel: { model: ModelRef; backend: BackendChoice; defaults: Partial<ModelDefaults> | null } | null;
   gallery: GalleryItem[];
 }
 
@@ -119,7 +123,7 @@ export function requestLoad(
       ...state,
       nextJob: job + 1,
       requests: { ...state.requests, [job]: { kind: 'load', model, backend, defaults } },
-      currentModel: { model, backend },
+      currentModel: { model, backend, defaults },
       engine: { ...state.engine, phase: 'loading', loadProgress: null },
       settings: { ...state.settings, backend },
     },
@@ -279,9 +283,11 @@ export function reduceEngineEvent(state: EngineData, event: BridgeEvent, context
       // A newer load is queued behind this one: the engine is not ready for what was asked.
       if (newestPending(requests, 'load') !== null) return unchanged({ ...state, requests });
       const stale = state.notice?.source === 'load' || state.notice?.code === 'device-lost';
+      const applied = state.currentModel && state.currentModel.model.id === pending.model.id;
       const ready: EngineData = {
         ...state,
         requests,
+        currentModel: applied && state.currentModel ? { ...state.currentModel, defaults: null } : state.currentModel,
         engine: {
           phase: 'ready',
           backend: event.backend,
@@ -457,10 +463,8 @@ function reduceEngineLost(state: EngineData, event: EngineLost): Reduction {
     notice: { kind: 'error', text, source: 'engine', ...(event.detail ? { detail: event.detail } : {}) },
   };
   if (!event.restarted || !state.currentModel) return unchanged(lost);
-  // Load again what was last asked for; a load still pending keeps its defaults (the person had
-  // just chosen that model); otherwise the form stays as it is.
-  const pendingLoad = newestPending(state.requests, 'load');
-  const pending = pendingLoad === null ? null : state.requests[pendingLoad];
-  const defaults = pending?.kind === 'load' ? pending.defaults : null;
-  return requestLoad(lost, state.currentModel.model, state.currentModel.backend, defaults);
+  // Load again what was last asked for, with its defaults if they were not applied yet (the
+  // person had just chosen that model); otherwise the form stays as it is.
+  const { model, backend, defaults } = state.currentModel;
+  return requestLoad(lost, model, backend, defaults);
 }

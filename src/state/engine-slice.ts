@@ -128,7 +128,7 @@ export const createEngineSlice: StateCreator<Studio, [], [], EngineSlice> = (set
     },
     reloadModel(backend) {
       const current = get().currentModel;
-      if (current) get().loadModel(current.model, backend ?? current.backend, { defaults: null });
+      if (current) get().loadModel(current.model, backend ?? current.backend, { defaults: current.defaults });
     },
     generate: () => connected().run((s) => enqueueGenerate(s, SAMPLER_IDS, get().jobInput())).accepted,
     generateLatest: () => connected().run((s) => enqueueLatest(s, SAMPLER_IDS, get().jobInput())).accepted,

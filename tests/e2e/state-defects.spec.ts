@@ -133,19 +133,22 @@ test('flipped bytes in a stored graph that still parses are caught before the mo
   await model.getByRole('button', { name: 'Download' }).click();
   await expect(model).toHaveAttribute('data-state', 'stored', { timeout: 60_000 });
   const original = readFileSync(join(modelsDir, 'sd15-like/vae_decoder/model.onnx'));
+  // The stored folder is named after the model's id (an extra catalog's ids may carry its host).
+  const id = (await model.getAttribute('data-model-id')) ?? '';
   // Flip one byte near the end (inside the weights): the protobuf stays valid.
-  await page.evaluate(async (at) => {
-    const root = await (await navigator.storage.getDirectory()).getDirectoryHandle('latent-studio-models');
-    const dir = await (
-      await root.getDirectoryHandle(encodeURIComponent('test/sd15-like'))
-    ).getDirectoryHandle('vae_decoder');
-    const handle = await dir.getFileHandle('model.onnx');
-    const file = await handle.getFile();
-    const byte = new Uint8Array(await file.slice(at, at + 1).arrayBuffer());
-    const writable = await handle.createWritable({ keepExistingData: true });
-    await writable.write({ type: 'write', position: at, data: new Uint8Array([(byte[0] as number) ^ 1]) });
-    await writable.close();
-  }, original.length - 64);
+  await page.evaluate(
+    async ({ at, id }) => {
+      const root = await (await navigator.storage.getDirectory()).getDirectoryHandle('latent-studio-models');
+      const dir = await (await root.getDirectoryHandle(encodeURIComponent(id))).getDirectoryHandle('vae_decoder');
+      const handle = await dir.getFileHandle('model.onnx');
+      const file = await handle.getFile();
+      const byte = new Uint8Array(await file.slice(at, at + 1).arrayBuffer());
+      const writable = await handle.createWritable({ keepExistingData: true });
+      await writable.write({ type: 'write', position: at, data: new Uint8Array([(byte[0] as number) ^ 1]) });
+      await writable.close();
+    },
+    { at: original.length - 64, id },
+  );
   server.log.length = 0;
   await model.getByRole('button', { name: 'Use' }).click();
   await expect(page.getByTestId('notice')).toContainText(

@@ -327,3 +327,27 @@ describe('engine reducer: a lost engine during a load', () => {
     expect(feed(lost.state, ready(load.job, turbo)).state.params).toMatchObject({ steps: 1, cfg: 1, width: 512 });
   });
 });
+
+describe('engine reducer: defaults survive a failed load', () => {
+  it('a refused load keeps the chosen model defaults for the next try ("Use WASM")', () => {
+    const chosen = requestLoad(loaded(), turboRef, 'webgpu', { steps: 1, cfg: 1 });
+    const refused = feed(chosen.state, {
+      type: 'error',
+      job: 2,
+      code: 'model-unsupported',
+      message: 'needs shader-f16',
+    });
+    expect(refused.state.currentModel?.defaults).toEqual({ steps: 1, cfg: 1 });
+    const { model, backend, defaults } = refused.state.currentModel ?? {
+      model: tinyRef,
+      backend: 'wasm',
+      defaults: null,
+    };
+    expect(backend).toBe('webgpu');
+    const again = requestLoad(refused.state, model, 'wasm', defaults);
+    const done = feed(again.state, ready(3, turbo));
+    expect(done.state.params).toMatchObject({ steps: 1, cfg: 1 });
+    // Applied once: a later reload keeps what the person changes.
+    expect(done.state.currentModel?.defaults).toBeNull();
+  });
+});
