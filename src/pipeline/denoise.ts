@@ -16,6 +16,7 @@
  */
 import type { TorchGenerator } from '../math/torch-generator.ts';
 import { classifierFreeGuidance, concatBatch, splitBatch, type Float32Tensor } from '../math/tensor.ts';
+import { EngineError } from '../protocol/messages.ts';
 import type { Scheduler } from '../schedulers/index.ts';
 import type { Clock, UnetModel } from './types.ts';
 
@@ -113,9 +114,21 @@ export async function denoise(input: DenoiseInput): Promise<DenoiseResult> {
     if (input.blend) next = blendOutsideMask(scheduler, input.blend, next, timesteps, i);
     latents = { data: next, dims: shape };
     schedulerMs += clock() - s1;
+    // NaN/Infinity never heal: stop with a sentence instead of decoding a black image.
+    if (!allFinite(next)) {
+      throw new EngineError(
+        'internal',
+        `The image went numerically invalid (NaN or Infinity) at step ${i + 1} of ${timesteps.length}, so it was not made. Lower the CFG scale or prompt weights, or try another sampler or backend.`,
+      );
+    }
     input.onStep?.(i + 1, timesteps.length, latents);
   }
   return { latents, unetMs, schedulerMs };
+}
+
+function allFinite(data: Float32Array): boolean {
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i] as number)) return false;
+  return true;
 }
 
 /** StableDiffusionInpaintPipeline's 4-channel step: keep the (re-noised) image outside the mask. */

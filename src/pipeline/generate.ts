@@ -244,7 +244,7 @@ export async function generate(model: DiffusionModel, request: GenerateRequest, 
   const width = source?.pixels.width ?? request.width;
   const height = source?.pixels.height ?? request.height;
   const latentShape = [1, model.unet.latentChannels, height / factor, width / factor];
-  const nineChannel = model.unet.inChannels === model.unet.latentChannels * 2 + 1;
+  const nineChannel = (model.unet.inChannels ?? model.unet.latentChannels) === model.unet.latentChannels * 2 + 1;
   // A 9-channel U-Net without a mask gets "everything masked" conditioning (A1111), computed once.
   const fullMask = nineChannel && !source?.mask ? await fullMaskChannels(model, latentShape, factor) : null;
   const guidance = request.cfg > 1;

@@ -19,8 +19,8 @@ export interface UnetModel {
   readonly fixedSequenceLength: number | null;
   /** Channels of the latents (4 for SD). */
   readonly latentChannels: number;
-  /** Channels of the `sample` input: latentChannels, or 2·latentChannels + 1 for inpainting U-Nets (9). */
-  readonly inChannels: number;
+  /** Channels of the `sample` input: latentChannels (the default), or 2·latentChannels + 1 for inpainting U-Nets (9). */
+  readonly inChannels?: number;
   /** sample [b, c, h, w], one timestep for the batch, context [b, seq, dim] → noise prediction [b, c, h, w]. */
   predict(sample: Float32Tensor, timestep: number, context: Float32Tensor): Promise<Float32Tensor>;
 }
@@ -59,7 +59,7 @@ export interface DiffusionModel {
   unet: UnetModel;
   vaeDecoder: VaeDecoderModel;
   /** Null when the model ships no `vae_encoder/` (then it cannot start from an image). */
-  vaeEncoder: VaeEncoderModel | null;
+  vaeEncoder?: VaeEncoderModel | null;
   schedulerConfig: SchedulerConfig;
 }
 

@@ -376,7 +376,7 @@ export async function loadOrtModel(options: LoadOptions): Promise<LoadedModel> {
     maxTokens: 77,
     fixedSequence: unet.fixedSequenceLength !== null,
     vaeEncoder: encoderSession !== null,
-    unetInChannels: unet.inChannels,
+    unetInChannels: unet.inChannels ?? unet.latentChannels,
   };
   return {
     model,

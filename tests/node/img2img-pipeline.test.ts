@@ -123,6 +123,16 @@ describe('img2img (StableDiffusionImg2ImgPipeline)', () => {
     expect(a.rgba).toEqual(b.rgba);
   });
 
+  it('a U-Net that returns NaN ends an img2img job with a sentence (the one loop checks every mode)', async () => {
+    const nan: UnetModel = {
+      ...loaded.model.unet,
+      predict: async (x) => ({ data: new Float32Array(x.data.length).fill(NaN), dims: x.dims }),
+    };
+    await expect(
+      run({ source: { image: source, strength: 0.5, resizeMode: 'just-resize' } }, { ...loaded.model, unet: nan }),
+    ).rejects.toThrow(/numerically invalid \(NaN or Infinity\) at step 1 of 10/);
+  });
+
   it('a model without a VAE encoder refuses with the reason', async () => {
     await expect(
       run(
