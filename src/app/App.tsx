@@ -1,10 +1,12 @@
 import { useEffect } from 'react';
 import { Gallery } from '../ui/Gallery.tsx';
 import { GenerateForm } from '../ui/GenerateForm.tsx';
+import { ImagePanel } from '../ui/ImagePanel.tsx';
 import { ImportPanel } from '../ui/ImportPanel.tsx';
 import { ModelManager } from '../ui/ModelManager.tsx';
 import { NoticeBar } from '../ui/NoticeBar.tsx';
 import { ProgressPanel } from '../ui/ProgressPanel.tsx';
+import { SeedExtras } from '../ui/SeedExtras.tsx';
 import { StatusLine } from '../ui/StatusLine.tsx';
 import { UpdatePrompt } from '../ui/UpdatePrompt.tsx';
 import { actions } from '../ui/use-studio.ts';
@@ -35,6 +37,8 @@ export function App() {
       <main>
         <aside className="controls">
           <GenerateForm />
+          <SeedExtras />
+          <ImagePanel />
         </aside>
         <div className="output">
           <ProgressPanel />

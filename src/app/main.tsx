@@ -9,7 +9,9 @@ import type { BackendChoice } from '../protocol/messages.ts';
 import { registerServiceWorker } from '../pwa/register.ts';
 import { startLive } from '../state/live.ts';
 import { lastStoredModelChoice } from '../state/models-slice.ts';
+import { persistImageInput, restoreImageInput } from '../state/image-slice.ts';
 import { persistForm, restoreForm } from '../state/persist-form.ts';
+import { openImageInputDb } from '../storage/image-input-db.ts';
 import { selectUnloadRisk } from '../state/store.ts';
 import { studio } from '../state/studio.ts';
 import { App } from './App.tsx';
@@ -28,6 +30,13 @@ actions.connectEngine(
 // The form and settings of the last visit, the saved gallery, and Live mode (src/state).
 restoreForm(studio);
 persistForm(studio);
+// The image panel's settings (localStorage) and its source image and mask (IndexedDB).
+void openImageInputDb()
+  .catch(() => null)
+  .then(async (db) => {
+    await restoreImageInput(studio, localStorage, db).catch(() => undefined);
+    persistImageInput(studio, localStorage, db);
+  });
 void actions.startGallery();
 startLive(studio);
 

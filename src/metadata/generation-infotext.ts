@@ -4,6 +4,7 @@
  * understands and reports the keys it ignored, so the UI can say exactly what changed.
  */
 import { LIMITS, parseDecimal, parseSeed, type GenerationParams } from '../protocol/params.ts';
+import { IMG2IMG_KEYS, img2imgEntries, readImg2imgEntries, type ImportedImageSettings } from './img2img-infotext.ts';
 import { formatInfotext, parseInfotext } from './infotext.ts';
 
 /** The sampler table the studio ships (src/schedulers' SAMPLERS has this shape). */
@@ -20,8 +21,15 @@ export interface InfotextContext {
   version: string;
 }
 
-/** The `parameters` text for one image (its own seed, batch count ignored). */
-export function infotextFromParams(params: GenerationParams, context: InfotextContext): string {
+/**
+ * The `parameters` text for one image (its own seed, batch count ignored). `masked` adds the
+ * inpainting keys when the image had a mask.
+ */
+export function infotextFromParams(
+  params: GenerationParams,
+  context: InfotextContext,
+  options: { masked?: boolean } = {},
+): string {
   const sampler = context.samplers.find((s) => s.id === params.sampler)?.label ?? params.sampler;
   return formatInfotext({
     prompt: params.prompt,
@@ -32,6 +40,7 @@ export function infotextFromParams(params: GenerationParams, context: InfotextCo
       ['CFG scale', String(params.cfg)],
       ['Seed', params.seed],
       ['Size', `${params.width}x${params.height}`],
+      ...img2imgEntries(params, { masked: options.masked ?? params.image?.inpaint ?? false }),
       ['Model', context.modelId],
       ['Version', context.version],
     ],
@@ -49,12 +58,24 @@ export interface InfotextImport {
   problems: string[];
   /** The `Model` the image names, if any. */
   model: string | null;
+  /** Image-to-image / variation settings the text carried (only the keys present). */
+  imageSettings: ImportedImageSettings;
 }
 
 export type InfotextResult = { ok: true; value: InfotextImport } | { ok: false; message: string };
 
 /** Keys read here, plus ones that carry no setting (so they are not reported as ignored). */
-const KNOWN_KEYS = new Set(['Steps', 'Sampler', 'Schedule type', 'CFG scale', 'Seed', 'Size', 'Model', 'Version']);
+const KNOWN_KEYS = new Set([
+  'Steps',
+  'Sampler',
+  'Schedule type',
+  'CFG scale',
+  'Seed',
+  'Size',
+  'Model',
+  'Version',
+  ...IMG2IMG_KEYS,
+]);
 
 const norm = (s: string) => s.trim().toLowerCase().replace(/\s+/g, ' ');
 
@@ -149,8 +170,9 @@ export function paramsFromInfotext(
       problems.push(`Schedule type "${schedule}" is not available; ${sampler.label} uses its default schedule.`);
     }
   }
+  const imageSettings = readImg2imgEntries(values, problems);
   const ignored = parsed.entries.map(([k]) => k).filter((k) => !KNOWN_KEYS.has(k));
-  return { ok: true, value: { params, ignored, problems, model: values.get('Model') ?? null } };
+  return { ok: true, value: { params, ignored, problems, model: values.get('Model') ?? null, imageSettings } };
 }
 
 /** Human names of the fields, for "Imported: prompt, steps, …" messages. */

@@ -63,6 +63,10 @@ export interface ModelSummary {
   maxTokens: number;
   /** True when the U-Net only accepts one 77-token chunk (long prompts are truncated). */
   fixedSequence: boolean;
+  /** The model ships a VAE encoder: img2img, inpainting and outpainting are possible. */
+  vaeEncoder?: boolean;
+  /** U-Net `sample` channels: 4, or 9 for an inpainting U-Net (it needs an image and a mask). */
+  unetInChannels?: number;
 }
 
 /** Per-phase wall-clock times of one image, as the pipeline measures them. */
@@ -83,7 +87,14 @@ export interface PhaseTimings extends ImageTimings {
 
 export type EngineRequest =
   | { type: 'load'; job: JobId; model: ModelRef; backend: BackendChoice }
-  | { type: 'generate'; job: JobId; params: GenerationParams; preview: boolean }
+  | {
+      type: 'generate';
+      job: JobId;
+      params: GenerationParams;
+      preview: boolean;
+      /** The source image (and mask) when `params.image` is set: img2img, inpainting, outpainting. */
+      images?: SourceImages;
+    }
   | { type: 'cancel'; job: JobId }
   /** Answered at once, between denoising steps if a job runs: the prompt boxes' token counters. */
   | { type: 'count-tokens'; job: JobId; prompt: string; negativePrompt: string }
@@ -92,6 +103,18 @@ export type EngineRequest =
    * Its `job` is the ping's own sequence number, not a job of the queue.
    */
   | { type: 'ping'; job: JobId };
+
+export interface RgbaPixels {
+  rgba: Uint8ClampedArray;
+  width: number;
+  height: number;
+}
+
+export interface SourceImages {
+  source: RgbaPixels;
+  /** White = repaint (luminance × alpha). Absent: plain img2img (or outpaint-only). */
+  mask?: RgbaPixels;
+}
 
 export interface TokenCount {
   used: number;
@@ -131,6 +154,10 @@ export type EngineEvent =
       timings: PhaseTimings;
       /** Tokens dropped because the model accepts only one 77-token chunk. */
       droppedTokens: number;
+      /** The variation seed / strength this image used (interpolation frames set it per frame). */
+      variation?: { subseed: string; strength: number } | null;
+      /** Prompt interpolation position of this frame, when interpolating prompts. */
+      promptMix?: number | null;
     }
   | { type: 'token-count'; job: JobId; prompt: TokenCount; negativePrompt: TokenCount; fixedSequence: boolean }
   | { type: 'done'; job: JobId }

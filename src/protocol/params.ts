@@ -10,6 +10,14 @@ import { promptWeightProblem } from '../prompt/parse-prompt-attention.ts';
 import type { Backend } from './messages.ts';
 import { LIMITS } from './limits.ts';
 import { backendSizeProblem } from './sizes.ts';
+import {
+  imageParamIssues,
+  interpolationParamIssues,
+  variationParamIssues,
+  type ImageParams,
+  type InterpolationParams,
+  type VariationParams,
+} from './image-params.ts';
 
 export { LIMITS } from './limits.ts';
 
@@ -36,6 +44,12 @@ export interface GenerationParams {
   width: number;
   height: number;
   batchCount: number;
+  /** Set when the job starts from an image (img2img / inpaint / outpaint); see image-params.ts. */
+  image?: ImageParams;
+  /** A1111 variation seed / resize seed from. */
+  variation?: VariationParams;
+  /** Set for an interpolation job: its frames replace the batch. */
+  interpolation?: InterpolationParams;
 }
 
 export interface ParamIssue {
@@ -136,5 +150,13 @@ export function validateParams(
   }
   if (!options.samplers.includes(params.sampler))
     issues.push({ field: 'sampler', message: `Unknown sampler "${params.sampler}".` });
+  if (params.image)
+    for (const message of imageParamIssues(params.image, options.sizeMultiple))
+      issues.push({ field: 'image', message });
+  if (params.variation)
+    for (const message of variationParamIssues(params.variation)) issues.push({ field: 'variation', message });
+  if (params.interpolation)
+    for (const message of interpolationParamIssues(params.interpolation))
+      issues.push({ field: 'interpolation', message });
   return issues;
 }

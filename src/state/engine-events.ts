@@ -9,7 +9,7 @@
  * (`ready`, `done`, `error`, `cancelled`, `token-count`) is routed by looking its job up there
  * and removes the entry; an event whose job is not pending is stale and changes nothing.
  */
-import type { BackendChoice, EngineEvent, EngineRequest, JobId, ModelRef } from '../protocol/messages.ts';
+import type { BackendChoice, EngineEvent, EngineRequest, JobId, ModelRef, SourceImages } from '../protocol/messages.ts';
 import { validateParams, type GenerationParams, type ParamIssue } from '../protocol/params.ts';
 import { applyModelDefaults, type ModelDefaults } from './model-defaults.ts';
 import type {
@@ -145,7 +145,7 @@ export function startNext(state: EngineData): Reduction {
         id: next.id,
         params: next.params,
         image: 0,
-        images: next.params.batchCount,
+        images: next.params.interpolation?.frames ?? next.params.batchCount,
         step: 0,
         steps: next.params.steps,
         preview: null,
@@ -155,14 +155,30 @@ export function startNext(state: EngineData): Reduction {
     effects: [
       {
         type: 'send',
-        request: { type: 'generate', job: next.id, params: next.params, preview: state.settings.livePreview },
+        request: {
+          type: 'generate',
+          job: next.id,
+          params: next.params,
+          preview: state.settings.livePreview,
+          ...(next.images ? { images: next.images } : {}),
+        },
       },
     ],
   };
 }
 
+/** What a job carries besides the form: image-to-image params and pixels (image-slice.ts). */
+export interface JobExtras {
+  params?: Partial<GenerationParams>;
+  images?: SourceImages;
+}
+
 /** Validates the form and queues a job; `accepted` is false when it was refused. */
-export function enqueueGenerate(state: EngineData, samplers: readonly string[]): Reduction & { accepted: boolean } {
+export function enqueueGenerate(
+  state: EngineData,
+  samplers: readonly string[],
+  extras: JobExtras = {},
+): Reduction & { accepted: boolean } {
   const model = state.engine.model;
   if (!model || state.engine.phase !== 'ready') {
     return {
@@ -170,7 +186,11 @@ export function enqueueGenerate(state: EngineData, samplers: readonly string[]):
       accepted: false,
     };
   }
-  const issues = validateParams(state.params, {
+  // The image-to-image parts come from the image slice only (a reused gallery item may have left
+  // its own in the form).
+  const { image: _image, variation: _variation, interpolation: _frames, ...form } = state.params;
+  const params: GenerationParams = { ...form, ...extras.params };
+  const issues = validateParams(params, {
     samplers,
     sizeMultiple: model.sizeMultiple,
     backend: state.engine.backend,
@@ -179,7 +199,7 @@ export function enqueueGenerate(state: EngineData, samplers: readonly string[]):
     const notice: Notice = { kind: 'error', text: issues.map((i) => i.message).join(' ') };
     return { ...unchanged({ ...state, paramIssues: issues, notice }), accepted: false };
   }
-  const queued: QueuedJob = { id: state.nextJob, params: { ...state.params } };
+  const queued: QueuedJob = { id: state.nextJob, params, ...(extras.images ? { images: extras.images } : {}) };
   const next = startNext({
     ...state,
     paramIssues: [],
@@ -205,9 +225,13 @@ export const removeQueued = (state: EngineData, id: JobId): Reduction =>
   unchanged({ ...state, queue: state.queue.filter((j) => j.id !== id) });
 
 /** Replaces queued work and cancels the running job: the newest input wins (Live mode). */
-export function enqueueLatest(state: EngineData, samplers: readonly string[]): Reduction & { accepted: boolean } {
+export function enqueueLatest(
+  state: EngineData,
+  samplers: readonly string[],
+  extras: JobExtras = {},
+): Reduction & { accepted: boolean } {
   const cleared = then(clearQueue(state), requestCancel);
-  const queued = enqueueGenerate(cleared.state, samplers);
+  const queued = enqueueGenerate(cleared.state, samplers, extras);
   return { state: queued.state, effects: [...cleared.effects, ...queued.effects], accepted: queued.accepted };
 }
 
@@ -223,6 +247,31 @@ export function requestTokenCount(state: EngineData): Reduction {
 }
 
 // ── events ───────────────────────────────────────────────────────────────────
+
+/**
+ * What made one image: the job's params with its seed, and for an interpolation frame its own
+ * variation seed / strength (so every frame is an ordinary, reproducible image; `interpolation`
+ * stays only to group the frames into a strip).
+ */
+function imageParamsOf(params: GenerationParams, event: Extract<EngineEvent, { type: 'image' }>): GenerationParams {
+  const out: GenerationParams = {
+    ...params,
+    seed: event.seed,
+    batchCount: 1,
+    width: event.width,
+    height: event.height,
+  };
+  if (event.variation) {
+    out.variation = {
+      seedResizeFromW: 0,
+      seedResizeFromH: 0,
+      ...params.variation,
+      subseed: event.variation.subseed,
+      subseedStrength: event.variation.strength,
+    };
+  }
+  return out;
+}
 
 export function reduceEngineEvent(state: EngineData, event: BridgeEvent, context: ReduceContext): Reduction {
   switch (event.type) {
@@ -286,7 +335,7 @@ export function reduceEngineEvent(state: EngineData, event: BridgeEvent, context
       if (job?.id !== event.job) return unchanged(state);
       const item: GalleryItem = {
         id: `${context.now.toString(36)}-${event.job}-${event.index}`,
-        params: { ...job.params, seed: event.seed, batchCount: 1 },
+        params: imageParamsOf(job.params, event),
         width: event.width,
         height: event.height,
         rgba: event.rgba,

@@ -130,8 +130,8 @@ export const createEngineSlice: StateCreator<Studio, [], [], EngineSlice> = (set
       const current = get().currentModel;
       if (current) get().loadModel(current.model, backend ?? current.backend, { defaults: current.defaults });
     },
-    generate: () => connected().run((s) => enqueueGenerate(s, SAMPLER_IDS)).accepted,
-    generateLatest: () => connected().run((s) => enqueueLatest(s, SAMPLER_IDS)).accepted,
+    generate: () => connected().run((s) => enqueueGenerate(s, SAMPLER_IDS, get().jobInput())).accepted,
+    generateLatest: () => connected().run((s) => enqueueLatest(s, SAMPLER_IDS, get().jobInput())).accepted,
     cancelJob: () => void bridge?.run(requestCancel),
     clearQueue: () => set(clearQueue(get()).state),
     removeQueuedJob: (id) => set(removeQueued(get(), id).state),

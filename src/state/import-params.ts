@@ -20,9 +20,21 @@ export function importInfotext(text: string, source = 'the pasted text', store: 
   const sizeMultiple = store.getState().engine.model?.sizeMultiple ?? 64;
   const result = paramsFromInfotext(text, { samplers: SAMPLERS, sizeMultiple });
   if (!result.ok) return fail(`Nothing imported from ${source}: ${result.message}`, store);
-  const { params, ignored, problems, model } = result.value;
+  const { params, ignored, problems, model, imageSettings } = result.value;
   store.getState().setParams(params);
   const fields = (Object.keys(params) as ImportedField[]).map((k) => FIELD_LABELS[k]);
+  // Denoising strength, mask settings and variation seeds go to the image slice.
+  const { image, variation } = imageSettings;
+  if (Object.keys(image).length > 0 || Object.keys(variation).length > 0) {
+    store.setState((s) => ({
+      imageInput: {
+        ...s.imageInput,
+        settings: { ...s.imageInput.settings, ...image },
+        variation: { ...s.imageInput.variation, ...variation },
+      },
+    }));
+    fields.push(...Object.keys(image), ...Object.keys(variation));
+  }
   const currentModel = store.getState().engine.model?.id;
   const notes = [
     `Imported from ${source}: ${fields.join(', ')}.`,

@@ -10,6 +10,8 @@
  *   gallery  images, IndexedDB, cross-tab sync             gallery-slice.ts
  *   models   catalog, stored models, downloads, storage    models-slice.ts
  *   pwa      offline ready, update waiting                 pwa-slice.ts
+ *   image    img2img / inpaint source, mask, settings;
+ *            variation seeds, interpolation                image-slice.ts
  *
  * Mutable things that are not state (the ports, timers, a database handle) live in each
  * slice's closure, so two stores never share anything.
@@ -17,12 +19,13 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { createEngineSlice, type EngineSlice } from './engine-slice.ts';
 import { createGallerySlice, type GallerySlice } from './gallery-slice.ts';
+import { createImageSlice, type ImageSlice } from './image-slice.ts';
 import { createModelsSlice, type ModelsSlice } from './models-slice.ts';
 import { createParamsSlice, type ParamsSlice } from './params-slice.ts';
 import { createPwaSlice, type PwaSlice } from './pwa-slice.ts';
 import type { GenerationParams } from '../protocol/params.ts';
 
-export type Studio = ParamsSlice & EngineSlice & GallerySlice & ModelsSlice & PwaSlice;
+export type Studio = ParamsSlice & EngineSlice & GallerySlice & ModelsSlice & PwaSlice & ImageSlice;
 export type StudioStore = StoreApi<Studio>;
 
 export function createStudioStore(): StudioStore {
@@ -32,6 +35,7 @@ export function createStudioStore(): StudioStore {
     ...createGallerySlice(...a),
     ...createModelsSlice(...a),
     ...createPwaSlice(...a),
+    ...createImageSlice(...a),
   }));
 }
 

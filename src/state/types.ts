@@ -11,6 +11,7 @@ import type {
   ModelRef,
   ModelSummary,
   PhaseTimings,
+  SourceImages,
   TokenCount,
 } from '../protocol/messages.ts';
 import type { GenerationParams } from '../protocol/params.ts';
@@ -49,6 +50,8 @@ export interface RunningJob {
 export interface QueuedJob {
   id: JobId;
   params: GenerationParams;
+  /** Source image (and mask) of an img2img / inpaint job (image-slice.ts). */
+  images?: SourceImages;
 }
 
 export interface EngineStatus {

@@ -5,7 +5,8 @@
  * and the runtime's error classification (src/runtime/errors.ts), and the Node tests give it
  * onnxruntime-node, so the same queue and cancel logic is tested without a browser.
  */
-import { CancelledError, previewOf, txt2img } from '../pipeline/txt2img.ts';
+import { CancelledError, generate as runPipeline, previewOf } from '../pipeline/generate.ts';
+import { generateRequestFrom } from '../pipeline/request.ts';
 import {
   EngineError,
   type Backend,
@@ -16,7 +17,7 @@ import {
   type ModelRef,
   type ModelSummary,
 } from '../protocol/messages.ts';
-import { seedForImage, validateParams } from '../protocol/params.ts';
+import { validateParams } from '../protocol/params.ts';
 import { countTokens } from '../prompt/index.ts';
 import { SAMPLERS } from '../schedulers/index.ts';
 import type { LoadedModel } from '../runtime/ort-model.ts';
@@ -106,50 +107,44 @@ export function createEngine(deps: EngineDeps) {
     });
     if (issues.length > 0) throw new EngineError('bad-params', issues.map((i) => i.message).join(' '));
     const { model, stats } = current.loaded;
-    const seeds = Array.from({ length: params.batchCount }, (_, i) => seedForImage(params.seed, i));
+    if (params.image && !request.images) throw new EngineError('bad-params', 'Choose a source image first.');
+    if (params.image && !model.vaeEncoder) {
+      throw new EngineError('model-unsupported', 'This model has no VAE encoder, so it cannot start from an image.');
+    }
+    const pipelineRequest = generateRequestFrom(params, params.image ? request.images : null);
+    const images = params.interpolation ? params.interpolation.frames : pipelineRequest.seeds.length;
     let runMsAtImageStart = stats.sessionRunMs;
-    await txt2img(
-      model,
-      {
-        prompt: params.prompt,
-        negativePrompt: params.negativePrompt,
-        seeds,
-        steps: params.steps,
-        cfg: params.cfg,
-        sampler: params.sampler,
-        width: params.width,
-        height: params.height,
+    await runPipeline(model, pipelineRequest, {
+      clock: deps.now,
+      isCancelled: () => cancelled.has(request.job),
+      onStep: ({ image, step, steps, latents }) => {
+        post({
+          type: 'progress',
+          job: request.job,
+          image,
+          images,
+          step,
+          steps,
+          ...(request.preview ? { preview: previewOf(model, latents) } : {}),
+        });
       },
-      {
-        clock: deps.now,
-        isCancelled: () => cancelled.has(request.job),
-        onStep: ({ image, step, steps, latents }) => {
-          post({
-            type: 'progress',
-            job: request.job,
-            image,
-            images: seeds.length,
-            step,
-            steps,
-            ...(request.preview ? { preview: previewOf(model, latents) } : {}),
-          });
-        },
-        onImage: (image) => {
-          post({
-            type: 'image',
-            job: request.job,
-            index: image.index,
-            rgba: image.rgba,
-            width: image.width,
-            height: image.height,
-            seed: image.seed,
-            droppedTokens: image.droppedTokens,
-            timings: { ...image.timings, sessionRunMs: stats.sessionRunMs - runMsAtImageStart },
-          });
-          runMsAtImageStart = stats.sessionRunMs;
-        },
+      onImage: (image) => {
+        post({
+          type: 'image',
+          job: request.job,
+          index: image.index,
+          rgba: image.rgba,
+          width: image.width,
+          height: image.height,
+          seed: image.seed,
+          droppedTokens: image.droppedTokens,
+          variation: image.variation,
+          promptMix: image.promptMix,
+          timings: { ...image.timings, sessionRunMs: stats.sessionRunMs - runMsAtImageStart },
+        });
+        runMsAtImageStart = stats.sessionRunMs;
       },
-    );
+    });
     post({ type: 'done', job: request.job });
   }
 
