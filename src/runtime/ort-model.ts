@@ -14,6 +14,7 @@ import type { PromptTokenizer } from '../prompt/index.ts';
 import { EngineError, type ModelSummary } from '../protocol/messages.ts';
 import { defaultSamplerFor, parseSchedulerConfig, SAMPLERS } from '../schedulers/index.ts';
 import { readJson, readOptionalJson, type ModelFileSource, type ProgressCallback } from './model-source.ts';
+import { scanOnnxWeights } from './onnx-scan.ts';
 
 export type OrtApi = Pick<typeof Ort, 'InferenceSession' | 'Tensor'>;
 
@@ -92,12 +93,21 @@ async function createSession(options: LoadOptions, path: string): Promise<Ort.In
     ...options.sessionOptions,
     ...options.sessionOptionsFor?.(path),
   };
-  // Large exports keep weights next to the graph (model.onnx_data, weights.pb); the catalog says which.
+  // Large exports keep weights next to the graph (model.onnx_data, weights.pb). The catalog may say
+  // which; otherwise the graph's own external_data locations do (the CLI, custom models).
   const external = options.externalData?.find((e) => (typeof e === 'string' ? e : e.graph) === path);
-  if (external !== undefined) {
-    const dataPath = typeof external === 'string' ? `${path}_data` : external.data;
-    const data = await options.source.readBytes(dataPath, options.onProgress);
-    sessionOptions.externalData = [{ path: dataPath.slice(dataPath.lastIndexOf('/') + 1), data }];
+  const folder = path.slice(0, path.lastIndexOf('/') + 1);
+  const dataPaths =
+    external !== undefined
+      ? [typeof external === 'string' ? `${path}_data` : external.data]
+      : scanOnnxWeights(bytes).externalFiles.map((location) => `${folder}${location}`);
+  if (dataPaths.length > 0) {
+    const files: { path: string; data: Uint8Array }[] = [];
+    for (const dataPath of dataPaths) {
+      const data = await options.source.readBytes(dataPath, options.onProgress);
+      files.push({ path: dataPath.slice(dataPath.lastIndexOf('/') + 1), data });
+    }
+    sessionOptions.externalData = files;
   }
   try {
     return await options.ort.InferenceSession.create(bytes, sessionOptions);
@@ -162,13 +172,36 @@ function textEncoderOf(
   };
 }
 
-function unetOf(ort: OrtApi, session: Ort.InferenceSession, stats: RunStats, now: () => number): UnetModel {
+function withInpaintConditioning(x: Float32Tensor): Float32Tensor {
+  const [b = 1, c = 4, h = 1, w = 1] = x.dims;
+  const plane = h * w;
+  const data = new Float32Array(b * 9 * plane);
+  for (let i = 0; i < b; i += 1) {
+    data.set(x.data.subarray(i * c * plane, (i + 1) * c * plane), i * 9 * plane);
+    data.fill(1, (i * 9 + c) * plane, (i * 9 + c + 1) * plane);
+  }
+  return { data, dims: [b, 9, h, w] };
+}
+
+function unetOf(
+  ort: OrtApi,
+  session: Ort.InferenceSession,
+  stats: RunStats,
+  now: () => number,
+  configInChannels: number | null,
+): UnetModel {
   const sample = tensorMeta(session, ['sample'], 'input');
   const timestep = tensorMeta(session, ['timestep'], 'input');
   const context = tensorMeta(session, ['encoder_hidden_states'], 'input');
   const output = tensorMeta(session, ['out_sample'], 'output');
   const run = timedRun(session, stats, now);
-  const channels = typeof sample.shape[1] === 'number' && sample.shape[1] > 0 ? sample.shape[1] : 4;
+  const declared = typeof sample.shape[1] === 'number' && sample.shape[1] > 0 ? sample.shape[1] : null;
+  const inChannels = declared ?? configInChannels ?? 4;
+  // An inpainting U-Net (9 channels: latents, mask, masked-image latents, as diffusers'
+  // StableDiffusionInpaintPipeline concatenates them) run as txt2img gets A1111's "nothing kept"
+  // conditioning: mask 1 everywhere, and masked-image latents of a blank image, taken as zeros
+  // here (A1111 VAE-encodes a mid-grey image; the pipeline's image-to-image path can pass real ones).
+  const channels = inChannels === 9 ? 4 : inChannels;
   const seq = context.shape[1];
   const timestepTensor = (t: number, batch: number): Ort.Tensor => {
     // A declared scalar gets a scalar; otherwise one value per batch row (or the fixed size).
@@ -195,7 +228,11 @@ function unetOf(ort: OrtApi, session: Ort.InferenceSession, stats: RunStats, now
     async predict(x, t, ctx) {
       const batch = x.dims[0] ?? 1;
       const result = await run({
-        [sample.name]: floatTensor(ort, sample.type, x),
+        [sample.name]: floatTensor(
+          ort,
+          sample.type,
+          inChannels === 9 && channels === 4 ? withInpaintConditioning(x) : x,
+        ),
         [timestep.name]: timestepTensor(t, batch),
         [context.name]: floatTensor(ort, context.type, ctx),
       });
@@ -264,7 +301,8 @@ export async function loadOrtModel(options: LoadOptions): Promise<LoadedModel> {
   const unetSession = await createSession(options, 'unet/model.onnx');
   const vaeSession = await createSession(options, 'vae_decoder/model.onnx');
 
-  const unet = unetOf(options.ort, unetSession, stats, options.now);
+  const configInChannels = typeof unetCfg['in_channels'] === 'number' ? unetCfg['in_channels'] : null;
+  const unet = unetOf(options.ort, unetSession, stats, options.now, configInChannels);
   const sampleShape = tensorMeta(unetSession, ['sample'], 'input').shape;
   const declaredSize = typeof sampleShape[2] === 'number' && sampleShape[2] > 0 ? sampleShape[2] : null;
   const sampleSize = numberOr(unetCfg['sample_size'], declaredSize ?? 64);
