@@ -21,6 +21,7 @@ import {
   parseCatalog,
   type CatalogModel,
 } from '../storage/model-catalog.ts';
+import { wasmMemoryProblem } from '../runtime/adapter-check.ts';
 import { setParams } from './actions.ts';
 import { loadModel, onModelLoadFailed } from './engine-bridge.ts';
 import { studio } from './store.ts';
@@ -139,6 +140,8 @@ export function modelRefOf(model: CatalogModel): ModelRef {
       shaderF16: model.needs.shaderF16,
       ...(model.needs.largestWeightBytes !== undefined ? { largestWeightBytes: model.needs.largestWeightBytes } : {}),
       ...(model.needs.estimatedGpuBytes !== undefined ? { estimatedGpuBytes: model.needs.estimatedGpuBytes } : {}),
+      ...(model.needs.wasmBytes !== undefined ? { wasmBytes: model.needs.wasmBytes } : {}),
+      fileBytes: modelBytes(model),
     },
   };
 }
@@ -270,6 +273,20 @@ export async function startDownload(id: string, options: { thenUse?: boolean } =
   models.setState({ loadFailure: null });
   const estimate = await navigator.storage?.estimate?.().catch(() => null);
   const free = estimate?.quota !== undefined && estimate.usage !== undefined ? estimate.quota - estimate.usage : null;
+  // A model the WASM backend cannot hold is refused before a byte is downloaded (issue #11).
+  const tooBig =
+    studio.getState().engine.backend === 'wasm'
+      ? wasmMemoryProblem({
+          name: model.name,
+          fileBytes: modelBytes(model),
+          float16: model.needs.shaderF16,
+          ...(model.needs.wasmBytes !== undefined ? { wasmBytes: model.needs.wasmBytes } : {}),
+        })
+      : null;
+  if (tooBig) {
+    setDownload(id, { phase: 'error', error: { code: 'internal', message: tooBig, file: null } });
+    return;
+  }
   const needed = remainingBytes(model);
   if (free !== null && needed > free) {
     setDownload(id, {

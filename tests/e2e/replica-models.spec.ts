@@ -21,7 +21,8 @@ const REPLICAS: (ReplicaSpec & { id: string })[] = [
   { id: 'replica/sd15', arch: 'sd15' },
   { id: 'replica/sd15-inpaint', arch: 'sd15-inpaint' },
   { id: 'replica/sd-turbo', arch: 'sd-turbo' },
-  { id: 'replica/sd-turbo-fp32', arch: 'sd-turbo', dtype: 'fp32' },
+  // SwiftShader runs the scale-0.25 one at 256×256 in over 4 minutes: WebGPU gets scale 0.125 at 128×128.
+  { id: 'replica/sd-turbo-fp32', arch: 'sd-turbo', dtype: 'fp32', scale: 0.125, sampleSize: 16 },
 ];
 
 let root: string;
@@ -50,6 +51,7 @@ test.afterAll(async () => {
 async function useReplica(page: Page, backend: 'wasm' | 'webgpu', id: string) {
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  if (process.env.REPLICA_DEBUG) page.on('console', (m) => console.log(`[page] ${m.text()}`));
   await page.goto(`/?backend=${backend}&catalog=${encodeURIComponent(`${server.url}catalog.json`)}`);
   const status = page.getByRole('status', { name: 'Engine status' });
   await expect(status).toHaveAttribute('data-phase', 'ready', { timeout: 120_000 });
@@ -63,14 +65,14 @@ async function useReplica(page: Page, backend: 'wasm' | 'webgpu', id: string) {
   return errors;
 }
 
-async function generate(page: Page) {
+async function generate(page: Page, size = 256) {
   await page.getByRole('button', { name: 'Generate' }).click();
   const gallery = page.getByRole('region', { name: 'Gallery' });
   await expect(gallery.locator('figure').first()).toBeVisible({ timeout: 240_000 });
   const pixels = await galleryPixels(page);
-  expect([pixels?.width, pixels?.height]).toEqual([256, 256]);
+  expect([pixels?.width, pixels?.height]).toEqual([size, size]);
   // Random weights draw noise, never one flat colour (a NaN anywhere decodes to one).
-  expect(distinctColours(pixels?.data ?? [])).toBeGreaterThan(1000);
+  expect(distinctColours(pixels?.data ?? [])).toBeGreaterThan(size * 4);
 }
 
 const defaults = async (page: Page) => ({
@@ -99,10 +101,11 @@ test('WASM: the SD-Turbo replica (fp32 IO, fp16 body, int64 timestep) runs one s
   expect(errors).toEqual([]);
 });
 
-test('WebGPU: the fp32 SD-Turbo replica runs its one step on the GPU', async ({ page }) => {
+test('WebGPU: the fp32 SD-Turbo replica runs its one step on the GPU, after the embedded model', async ({ page }) => {
   test.setTimeout(600_000);
+  // Switching from the embedded model on WebGPU used to report the released device as lost.
   const errors = await useReplica(page, 'webgpu', 'replica/sd-turbo-fp32');
-  expect(await defaults(page)).toEqual({ steps: '1', cfg: '1', sampler: 'euler', width: '256' });
-  await generate(page);
+  expect(await defaults(page)).toEqual({ steps: '1', cfg: '1', sampler: 'euler', width: '128' });
+  await generate(page, 128);
   expect(errors).toEqual([]);
 });

@@ -15,7 +15,7 @@ import {
   type ExternalDataRef,
   type ModelRef,
 } from '../../protocol/messages.ts';
-import { adapterProblem, assertAdapterCanRun } from '../adapter-check.ts';
+import { adapterProblem, assertAdapterCanRun, wasmMemoryProblem } from '../adapter-check.ts';
 import { loadClipTokenizer } from '../clip-tokenizer.ts';
 import { httpModelSource, type ModelFileSource } from '../model-source.ts';
 import { scanOnnxWeights } from '../onnx-scan.ts';
@@ -96,6 +96,19 @@ export async function loadWebModel(options: WebLoadOptions): Promise<WebBackend 
   // Refuse with the reason (no shader-f16, a weight too big to bind) before any session exists:
   // first from what the catalog says, then from each graph's own weights (custom models).
   if (facts) assertAdapterCanRun(facts, options.model.requirements);
+  // On WASM, a model bigger than the wasm32 heap fails deep inside session creation (or takes
+  // the tab's memory with it): refuse first, saying how much it needs and what can run it.
+  const needs = options.model.requirements;
+  const tooBig =
+    chosen.backend === 'wasm' && needs
+      ? wasmMemoryProblem({
+          name: options.model.id,
+          float16: needs.shaderF16 === true,
+          ...(needs.wasmBytes !== undefined ? { wasmBytes: needs.wasmBytes } : {}),
+          ...(needs.fileBytes !== undefined ? { fileBytes: needs.fileBytes } : {}),
+        })
+      : null;
+  if (tooBig) throw new EngineError('model-unsupported', tooBig);
   const inspectGraph = facts
     ? (path: string, bytes: Uint8Array) => {
         const weights = scanOnnxWeights(bytes);
@@ -129,7 +142,13 @@ export async function loadWebModel(options: WebLoadOptions): Promise<WebBackend 
   if (chosen.backend === 'webgpu') {
     // Typed as a promise, a plain GPUDevice at run time (RUNTIME-NOTES): await covers both.
     const device: GPUDevice | undefined = await Promise.resolve(ort.env.webgpu.device).catch(() => undefined);
-    void device?.lost.then((info) => options.onDeviceLost?.(info.message || info.reason || 'unknown reason'));
+    // `destroyed` is an explicit destroy(), never a GPU failure: ORT destroys its device when the
+    // previous model's last session is released and makes a new one, and `env.webgpu.device` can
+    // still hand back the old one here. Taking that for a lost device refused every run after a
+    // model switch on WebGPU (found running the SD-Turbo replica after the embedded model).
+    void device?.lost.then((info) => {
+      if (info.reason !== 'destroyed') options.onDeviceLost?.(info.message || info.reason || 'unknown reason');
+    });
   }
   const { gpuAdapter: _unused, ...backend } = chosen;
   return { ...backend, loaded };
