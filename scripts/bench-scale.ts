@@ -4,9 +4,12 @@
  * seconds per U-Net call at 512×512 with batch 2 (CFG), the text encoder (batch 2 × 77 tokens)
  * and the VAE decoder (one 64×64 latent → 512×512), and the process's peak memory. Builds the
  * replica into the ignored cache on first use (about 4 minutes and 7 GB here). Prints figures,
- * asserts nothing; not part of `npm test`.
- *   Options: --model DIR (another diffusers ONNX folder), --dtype fp16|fp32, --calls N (U-Net calls).
+ * asserts nothing; not part of `npm test`. Then the browser half (tests/bench/scale-browser.spec.ts):
+ * an SD 1.5 replica downloaded into OPFS and run on WASM through the app, with the tab's memory.
+ *   Options: --model DIR (another diffusers ONNX folder), --dtype fp16|fp32, --calls N (U-Net calls),
+ *   --skip-browser.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -20,6 +23,7 @@ const { values } = parseArgs({
     dtype: { type: 'string', default: 'fp16' },
     calls: { type: 'string', default: '2' },
     threads: { type: 'string', default: '2' },
+    'skip-browser': { type: 'boolean', default: false },
   },
 });
 
@@ -74,7 +78,7 @@ async function main() {
     files: { path: string; size: number }[];
   };
   const bytes = info.files.reduce((n, f) => n + f.size, 0);
-  console.log(`## Full-scale SD 1.5 replica in Node (onnxruntime-node ${ort.env.versions.node}), ${dir}`);
+  console.log(`## SD 1.5 replica in Node (onnxruntime-node ${ort.env.versions.node}), ${dir}`);
   console.log(`files ${gib(bytes)} (${bytes.toLocaleString('en-US')} bytes)`);
   const options: ort.InferenceSession.SessionOptions = {
     executionProviders: ['cpu'],
@@ -118,7 +122,7 @@ async function main() {
       feed(unet, {
         sample: { dims: [2, 4, 64, 64], fill: wave },
         timestep: { dims: [2], fill: () => 999 - c * 40 },
-        encoder_hidden_states: { dims: [2, 77, 768], fill: (i) => wave(i + 7) * 0.5 },
+        encoder_hidden_states: { dims: [2, 77, hidden.dims[2] ?? 768], fill: (i) => wave(i + 7) * 0.5 },
       }),
     );
     calls.push((performance.now() - t0) / 1000);
@@ -139,6 +143,16 @@ async function main() {
   console.log(`peak resident memory ${gib(end.peak)} (${(end.peak / bytes).toFixed(2)}× the files)`);
   for (const s of Object.values(sessions)) await s.release();
   console.log(JSON.stringify({ bench: 'scale-node', files_bytes: bytes, ...results }));
+  if (!values['skip-browser']) {
+    console.log('\n## SD 1.5 replica (scale 0.5) in Chromium on WASM, through the app');
+    spawnSync(
+      'npx',
+      ['playwright', 'test', '--config', 'playwright.bench.config.ts', 'tests/bench/scale-browser.spec.ts'],
+      {
+        stdio: 'inherit',
+      },
+    );
+  }
 }
 
 void main();

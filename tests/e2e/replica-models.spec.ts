@@ -40,6 +40,23 @@ test.beforeAll(async () => {
     names.set(spec.id, entry['name'] as string);
     return entry;
   });
+  // The full-size SD 1.5 fp16 replica's files (npm run make:replica -- --arch sd15): listed only,
+  // never served, since a WASM studio must refuse it before downloading a byte.
+  models.push({
+    id: 'replica/sd15-full',
+    name: 'SD 1.5 replica (fp16, full size)',
+    kind: 'remote',
+    baseUrl: 'sd15-full/',
+    files: [
+      { path: 'model_index.json', size: 520 },
+      { path: 'text_encoder/model.onnx', size: 246_263_764 },
+      { path: 'unet/model.onnx', size: 1_090_079 },
+      { path: 'unet/weights.pb', size: 1_718_976_000 },
+      { path: 'vae_decoder/model.onnx', size: 99_062_712 },
+    ],
+    externalData: [{ graph: 'unet/model.onnx', data: 'unet/weights.pb' }],
+    needs: { shaderF16: true, largestWeightBytes: 75_890_688 },
+  });
   writeFileSync(join(root, 'catalog.json'), JSON.stringify({ version: 1, models }));
   server = await startTestServer({ root });
 });
@@ -108,4 +125,23 @@ test('WebGPU: the fp32 SD-Turbo replica runs its one step on the GPU, after the 
   expect(await defaults(page)).toEqual({ steps: '1', cfg: '1', sampler: 'euler', width: '128' });
   await generate(page, 128);
   expect(errors).toEqual([]);
+});
+
+test('WASM: a model bigger than the 4 GB wasm heap is refused before download, saying what can run it', async ({
+  page,
+}) => {
+  await page.goto(`/?backend=wasm&catalog=${encodeURIComponent(`${server.url}catalog.json`)}`);
+  await expect(page.getByRole('status', { name: 'Engine status' })).toHaveAttribute('data-phase', 'ready', {
+    timeout: 120_000,
+  });
+  const model = page
+    .getByRole('region', { name: 'Models' })
+    .getByRole('article', { name: 'SD 1.5 replica (fp16, full size)' });
+  server.log.length = 0;
+  await model.getByRole('button', { name: 'Download' }).click();
+  const alert = model.getByRole('alert');
+  await expect(alert).toContainText("more than WebAssembly's 4.0 GB limit");
+  await expect(alert).toContainText(/needs about \d+\.\d GB of memory on the WASM backend/);
+  await expect(alert).toContainText('Use WebGPU on a GPU with shader-f16');
+  expect(server.log.filter((r) => r.path.startsWith('/sd15-full/'))).toEqual([]);
 });
