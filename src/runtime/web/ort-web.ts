@@ -84,7 +84,11 @@ export interface WebLoadOptions {
   onDeviceLost?: (message: string) => void;
 }
 
+/** Counts loads, so a device-lost listener from an earlier model stays silent. */
+let loads = 0;
+
 export async function loadWebModel(options: WebLoadOptions): Promise<WebBackend & { loaded: LoadedModel }> {
+  const load = ++loads;
   const chosen = await chooseBackend(options.choice);
   const facts = chosen.gpuAdapter
     ? {
@@ -142,12 +146,12 @@ export async function loadWebModel(options: WebLoadOptions): Promise<WebBackend 
   if (chosen.backend === 'webgpu') {
     // Typed as a promise, a plain GPUDevice at run time (RUNTIME-NOTES): await covers both.
     const device: GPUDevice | undefined = await Promise.resolve(ort.env.webgpu.device).catch(() => undefined);
-    // `destroyed` is an explicit destroy(), never a GPU failure: ORT destroys its device when the
-    // previous model's last session is released and makes a new one, and `env.webgpu.device` can
-    // still hand back the old one here. Taking that for a lost device refused every run after a
-    // model switch on WebGPU (found running the SD-Turbo replica after the embedded model).
+    // Only the latest load's device counts: releasing the previous model destroys its device
+    // (lost, reason "destroyed") after the next load has begun, and that old listener used to
+    // mark the new model's device lost, refusing every run after a model switch on WebGPU (found
+    // running the SD-Turbo replica after the embedded model).
     void device?.lost.then((info) => {
-      if (info.reason !== 'destroyed') options.onDeviceLost?.(info.message || info.reason || 'unknown reason');
+      if (load === loads) options.onDeviceLost?.(info.message || info.reason || 'unknown reason');
     });
   }
   const { gpuAdapter: _unused, ...backend } = chosen;
