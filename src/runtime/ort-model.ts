@@ -86,6 +86,15 @@ async function readFloat(tensor: Ort.Tensor): Promise<Float32Tensor> {
   throw new EngineError('model-unsupported', `Unsupported output type ${tensor.type}.`);
 }
 
+/** External data locations the graph names; none when it cannot be parsed (ORT then says why). */
+function externalFilesOf(bytes: Uint8Array): string[] {
+  try {
+    return scanOnnxWeights(bytes).externalFiles;
+  } catch {
+    return [];
+  }
+}
+
 async function createSession(options: LoadOptions, path: string): Promise<Ort.InferenceSession> {
   const bytes = await options.source.readBytes(path, options.onProgress);
   options.inspectGraph?.(path, bytes);
@@ -100,7 +109,7 @@ async function createSession(options: LoadOptions, path: string): Promise<Ort.In
   const dataPaths =
     external !== undefined
       ? [typeof external === 'string' ? `${path}_data` : external.data]
-      : scanOnnxWeights(bytes).externalFiles.map((location) => `${folder}${location}`);
+      : externalFilesOf(bytes).map((location) => `${folder}${location}`);
   if (dataPaths.length > 0) {
     const files: { path: string; data: Uint8Array }[] = [];
     for (const dataPath of dataPaths) {
