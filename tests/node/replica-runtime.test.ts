@@ -13,16 +13,21 @@ import { parseCatalog } from '../../src/storage/model-catalog.ts';
 import { ensureReplica } from '../support/replicas.ts';
 
 describe('graph scan on a replica', () => {
-  it('finds the U-Net’s external data file, its float16 weights and the text encoder’s token table', () => {
-    const { dir } = ensureReplica({ arch: 'sd15' });
-    const unet = scanOnnxWeights(new Uint8Array(readFileSync(join(dir, 'unet/model.onnx'))));
-    expect(unet.externalFiles).toEqual(['weights.pb']);
-    expect(unet.hasFloat16).toBe(true);
-    const text = scanOnnxWeights(new Uint8Array(readFileSync(join(dir, 'text_encoder/model.onnx'))));
-    expect(text.externalFiles).toEqual([]);
-    // 49,408 tokens × 192 (768 at scale ¼) × 2 bytes: the real vocabulary, scaled width.
-    expect(text.largestWeightBytes).toBe(49408 * 192 * 2);
-  });
+  // Builds the scale-¼ replica on a fresh machine (cached by content key afterwards).
+  it(
+    'finds the U-Net’s external data file, its float16 weights and the text encoder’s token table',
+    { timeout: 300_000 },
+    () => {
+      const { dir } = ensureReplica({ arch: 'sd15' });
+      const unet = scanOnnxWeights(new Uint8Array(readFileSync(join(dir, 'unet/model.onnx'))));
+      expect(unet.externalFiles).toEqual(['weights.pb']);
+      expect(unet.hasFloat16).toBe(true);
+      const text = scanOnnxWeights(new Uint8Array(readFileSync(join(dir, 'text_encoder/model.onnx'))));
+      expect(text.externalFiles).toEqual([]);
+      // 49,408 tokens × 192 (768 at scale ¼) × 2 bytes: the real vocabulary, scaled width.
+      expect(text.largestWeightBytes).toBe(49408 * 192 * 2);
+    },
+  );
 });
 
 describe('WASM memory check', () => {
@@ -43,13 +48,19 @@ describe('WASM memory check', () => {
     expect(problem).toMatch(/needs about 9\.9 GB .* WebAssembly's 4\.0 GB limit.*Use WebGPU on a GPU with shader-f16/);
   });
 
-  it('refuses SD-Turbo fp16 from an estimate of its files, and lets the embedded model and small replicas through', () => {
-    const turbo = bytes('sd-turbo') ?? 0;
-    expect(wasmBytesNeeded({ name: 'SD-Turbo', fileBytes: turbo, float16: true })).toBeGreaterThan(WASM_MEMORY_LIMIT);
-    expect(wasmMemoryProblem({ name: 'SD-Turbo', fileBytes: turbo, float16: true })).toContain('SD-Turbo needs about');
-    const { info } = ensureReplica({ arch: 'sd15' });
-    const replica = info.files.reduce((n, f) => n + f.size, 0);
-    expect(wasmMemoryProblem({ name: 'replica', fileBytes: replica, float16: true })).toBeNull();
-    expect(wasmMemoryProblem({ name: 'no facts' })).toBeNull();
-  });
+  it(
+    'refuses SD-Turbo fp16 from an estimate of its files, and lets small replicas through',
+    { timeout: 300_000 },
+    () => {
+      const turbo = bytes('sd-turbo') ?? 0;
+      expect(wasmBytesNeeded({ name: 'SD-Turbo', fileBytes: turbo, float16: true })).toBeGreaterThan(WASM_MEMORY_LIMIT);
+      expect(wasmMemoryProblem({ name: 'SD-Turbo', fileBytes: turbo, float16: true })).toContain(
+        'SD-Turbo needs about',
+      );
+      const { info } = ensureReplica({ arch: 'sd15' });
+      const replica = info.files.reduce((n, f) => n + f.size, 0);
+      expect(wasmMemoryProblem({ name: 'replica', fileBytes: replica, float16: true })).toBeNull();
+      expect(wasmMemoryProblem({ name: 'no facts' })).toBeNull();
+    },
+  );
 });
