@@ -115,7 +115,12 @@ export async function loadWebModel(options: WebLoadOptions): Promise<WebBackend 
   if (tooBig) throw new EngineError('model-unsupported', tooBig);
   const inspectGraph = facts
     ? (path: string, bytes: Uint8Array) => {
-        const weights = scanOnnxWeights(bytes);
+        let weights;
+        try {
+          weights = scanOnnxWeights(bytes);
+        } catch {
+          return; // not a readable graph: session creation reports it as damaged, naming the file
+        }
         const problem = adapterProblem(facts, {
           shaderF16: weights.hasFloat16,
           largestWeightBytes: weights.largestWeightBytes,
