@@ -38,6 +38,10 @@ export interface ModelRequirements {
   largestWeightBytes?: number;
   /** Rough GPU memory to run it, for the message when loading fails. */
   estimatedGpuBytes?: number;
+  /** Heap the WASM backend needs (measured on the replicas); checked against the 4 GiB wasm32 limit. */
+  wasmBytes?: number;
+  /** Total bytes of its files, for an estimate of wasmBytes when none was measured. */
+  fileBytes?: number;
 }
 
 export type ErrorCode =

@@ -21,6 +21,7 @@ import type { PromptTokenizer } from '../prompt/index.ts';
 import { EngineError, type ModelSummary } from '../protocol/messages.ts';
 import { defaultSamplerFor, parseSchedulerConfig, SAMPLERS } from '../schedulers/index.ts';
 import { readJson, readOptionalJson, type ModelFileSource, type ProgressCallback } from './model-source.ts';
+import { scanOnnxWeights } from './onnx-scan.ts';
 
 export type OrtApi = Pick<typeof Ort, 'InferenceSession' | 'Tensor'>;
 
@@ -92,6 +93,15 @@ async function readFloat(tensor: Ort.Tensor): Promise<Float32Tensor> {
   throw new EngineError('model-unsupported', `Unsupported output type ${tensor.type}.`);
 }
 
+/** External data locations the graph names; none when it cannot be parsed (ORT then says why). */
+function externalFilesOf(bytes: Uint8Array): string[] {
+  try {
+    return scanOnnxWeights(bytes).externalFiles;
+  } catch {
+    return [];
+  }
+}
+
 async function createSession(options: LoadOptions, path: string): Promise<Ort.InferenceSession> {
   const bytes = await options.source.readBytes(path, options.onProgress);
   options.inspectGraph?.(path, bytes);
@@ -99,12 +109,21 @@ async function createSession(options: LoadOptions, path: string): Promise<Ort.In
     ...options.sessionOptions,
     ...options.sessionOptionsFor?.(path),
   };
-  // Large exports keep weights next to the graph (model.onnx_data, weights.pb); the catalog says which.
+  // Large exports keep weights next to the graph (model.onnx_data, weights.pb). The catalog may say
+  // which; otherwise the graph's own external_data locations do (the CLI, custom models).
   const external = options.externalData?.find((e) => (typeof e === 'string' ? e : e.graph) === path);
-  if (external !== undefined) {
-    const dataPath = typeof external === 'string' ? `${path}_data` : external.data;
-    const data = await options.source.readBytes(dataPath, options.onProgress);
-    sessionOptions.externalData = [{ path: dataPath.slice(dataPath.lastIndexOf('/') + 1), data }];
+  const folder = path.slice(0, path.lastIndexOf('/') + 1);
+  const dataPaths =
+    external !== undefined
+      ? [typeof external === 'string' ? `${path}_data` : external.data]
+      : externalFilesOf(bytes).map((location) => `${folder}${location}`);
+  if (dataPaths.length > 0) {
+    const files: { path: string; data: Uint8Array }[] = [];
+    for (const dataPath of dataPaths) {
+      const data = await options.source.readBytes(dataPath, options.onProgress);
+      files.push({ path: dataPath.slice(dataPath.lastIndexOf('/') + 1), data });
+    }
+    sessionOptions.externalData = files;
   }
   try {
     return await options.ort.InferenceSession.create(bytes, sessionOptions);

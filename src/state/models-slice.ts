@@ -33,6 +33,7 @@ import type {
   StoredModelStatus,
 } from '../storage/model-download-protocol.ts';
 import type { DownloadErrorCode, DownloadProgress } from '../storage/download-types.ts';
+import { wasmMemoryProblem } from '../runtime/adapter-check.ts';
 import { formatBytes } from './format.ts';
 import type { Studio } from './store.ts';
 import type { ModelLoadFailure } from './types.ts';
@@ -149,11 +150,12 @@ export function modelRefOf(model: CatalogModel): ModelRef {
       shaderF16: model.needs.shaderF16,
       ...(model.needs.largestWeightBytes !== undefined ? { largestWeightBytes: model.needs.largestWeightBytes } : {}),
       ...(model.needs.estimatedGpuBytes !== undefined ? { estimatedGpuBytes: model.needs.estimatedGpuBytes } : {}),
+      ...(model.needs.wasmBytes !== undefined ? { wasmBytes: model.needs.wasmBytes } : {}),
+      fileBytes: modelBytes(model),
     },
   };
 }
 
-/** Adds models to the list; a later entry with the same id replaces the earlier one. */
 /** Adds entries; a built-in one is never replaced (model-catalog.ts `mergeCatalog`). */
 function mergeInto(catalog: CatalogModel[], list: CatalogModel[]): CatalogModel[] {
   return mergeCatalog(catalog, list).catalog;
@@ -352,6 +354,20 @@ export const createModelsSlice: StateCreator<Studio, [], [], ModelsSlice> = (set
         const { [id]: _cleared, ...loadFailures } = m.loadFailures;
         return { loadFailures, ...(options.thenUse ? { loadAfterDownload: id } : {}) };
       });
+      // A model the WASM backend cannot hold is refused before a byte is downloaded (issue #11).
+      const tooBig =
+        get().engine.backend === 'wasm'
+          ? wasmMemoryProblem({
+              name: model.name,
+              fileBytes: modelBytes(model),
+              float16: model.needs.shaderF16,
+              ...(model.needs.wasmBytes !== undefined ? { wasmBytes: model.needs.wasmBytes } : {}),
+            })
+          : null;
+      if (tooBig) {
+        setDownload(id, { phase: 'error', error: { code: 'internal', message: tooBig, file: null } });
+        return;
+      }
       const room = await estimate();
       const free = room?.quota !== undefined && room.usage !== undefined ? room.quota - room.usage : null;
       const needed = remainingBytes(model);

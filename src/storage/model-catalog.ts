@@ -34,6 +34,8 @@ export interface ModelNeeds {
   largestWeightBytes?: number;
   /** Rough GPU memory to run it at the default size. */
   estimatedGpuBytes?: number;
+  /** Memory the WASM backend needs (vs WebAssembly's 4 GiB), measured on the replicas. */
+  wasmBytes?: number;
 }
 
 export interface CatalogModel {
@@ -177,6 +179,8 @@ export function parseCatalog(json: unknown, base: string, trust: CatalogTrust = 
     if (largest !== undefined) model.needs.largestWeightBytes = largest;
     const gpu = num(needs['estimatedGpuBytes']);
     if (gpu !== undefined) model.needs.estimatedGpuBytes = gpu;
+    const wasm = num(needs['wasmBytes']);
+    if (wasm !== undefined) model.needs.wasmBytes = wasm;
     if (isRecord(m['dtypes'])) {
       model.dtypes = Object.fromEntries(
         Object.entries(m['dtypes']).filter((e): e is [string, string] => typeof e[1] === 'string'),
