@@ -3,7 +3,8 @@
  * (onnxruntime-node) and in Chromium (WASM and WebGPU through the real app), plus the ratio
  * total ÷ Σ session.run (how much the pipeline adds around the model calls). It also times the
  * pure pieces the issues budget: one scheduler step and randn on 4×64×64 latents.
- * It prints figures; it asserts nothing. Options: --steps N --runs N --skip-browser --browser-steps N.
+ * It prints figures; it asserts nothing. Options: --steps N --cfg X --runs N --model DIR --skip-browser --browser-steps N
+ * (the 4-step model: `npm run bench -- --model models/tiny-shapes-turbo --steps 4 --cfg 1 --skip-browser`).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { createScheduler, parseSchedulerConfig, SAMPLERS } from '../src/schedule
 const { values } = parseArgs({
   options: {
     steps: { type: 'string', default: '20' },
+    cfg: { type: 'string', default: '7' },
     runs: { type: 'string', default: '10' },
     model: { type: 'string', default: 'models/tiny-shapes' },
     'skip-browser': { type: 'boolean', default: false },
@@ -28,7 +30,7 @@ const steps = Number(values.steps);
 const runs = Number(values.runs);
 const PROMPT = 'a big red circle on a blue background';
 const SEED = '42';
-const CFG = 7;
+const CFG = Number(values.cfg);
 
 const ms = (x: number) => `${x.toFixed(2)} ms`;
 const median = (xs: number[]) => {
