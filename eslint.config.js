@@ -1,6 +1,6 @@
 // Lint enforces the layering in docs/ARCHITECTURE.md: the pure core (protocol, pipeline,
 // schedulers, prompt, math) imports nothing from the app layers or onnxruntime, only the runtime
-// folder imports onnxruntime, and the UI never talks to the worker directly.
+// folder imports onnxruntime, and the UI never talks to the workers or storage directly.
 import js from '@eslint/js';
 import importX, { createNodeResolver } from 'eslint-plugin-import-x';
 import reactHooks from 'eslint-plugin-react-hooks';
@@ -45,6 +45,11 @@ export default tseslint.config(
               target: 'src/ui',
               from: ['src/worker', 'src/runtime'],
               message: 'The UI talks to the engine through the store.',
+            },
+            {
+              target: 'src/ui',
+              from: ['src/storage'],
+              message: 'The UI reaches storage (gallery, models, downloads) through the store (src/state).',
             },
           ],
         },

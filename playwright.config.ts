@@ -30,5 +30,9 @@ export default defineConfig({
     url: `http://127.0.0.1:${port}`,
     reuseExistingServer: false,
     timeout: 180_000,
+    // The specs' loopback model servers (tests/support/test-server.ts) listen on 127.0.0.1 at
+    // random ports: other origins, so the preview server's connect-src must list them. Only this
+    // server gets it; the build's sw.js and _headers keep the production policy.
+    env: { LS_CSP_EXTRA_CONNECT: 'http://127.0.0.1:*' },
   },
 });

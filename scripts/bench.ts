@@ -3,8 +3,10 @@
  * (onnxruntime-node) and in Chromium (WASM and WebGPU through the real app), plus the ratio
  * total ÷ Σ session.run (how much the pipeline adds around the model calls). It also times the
  * pure pieces the issues budget: one scheduler step and randn on 4×64×64 latents.
- * It prints figures; it asserts nothing. Options: --steps N --cfg X --runs N --model DIR --skip-browser --browser-steps N
- * (the 4-step model: `npm run bench -- --model models/tiny-shapes-turbo --steps 4 --cfg 1 --skip-browser`).
+ * And the parsers that read user text (scripts/bench-parsers.ts): each at N and 8·N characters.
+ * It prints figures; it asserts nothing. Options: --steps N --cfg X --runs N --model DIR --skip-browser
+ * --browser-steps N --only parsers (just the parser figures, a few seconds).
+ * The 4-step model: `npm run bench -- --model models/tiny-shapes-turbo --steps 4 --cfg 1 --skip-browser`.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
@@ -15,6 +17,7 @@ import { txt2img } from '../src/pipeline/txt2img.ts';
 import type { PhaseTimings } from '../src/protocol/messages.ts';
 import { loadNodeModel } from '../src/runtime/node/ort-node.ts';
 import { createScheduler, parseSchedulerConfig, SAMPLERS } from '../src/schedulers/index.ts';
+import { benchParsers } from './bench-parsers.ts';
 
 const { values } = parseArgs({
   options: {
@@ -24,6 +27,7 @@ const { values } = parseArgs({
     model: { type: 'string', default: 'models/tiny-shapes' },
     'skip-browser': { type: 'boolean', default: false },
     'browser-steps': { type: 'string', default: '2' },
+    only: { type: 'string' },
   },
 });
 const steps = Number(values.steps);
@@ -152,6 +156,8 @@ async function benchBrowser() {
   }
 }
 
+benchParsers();
+if (values.only === 'parsers') process.exit(0);
 benchPure();
 await benchNode();
 if (!values['skip-browser']) {

@@ -1,13 +1,15 @@
 import { useEffect } from 'react';
-import { cancelJob, generate } from '../state/engine-bridge.ts';
 import { Gallery } from '../ui/Gallery.tsx';
 import { GenerateForm } from '../ui/GenerateForm.tsx';
+import { ImagePanel } from '../ui/ImagePanel.tsx';
 import { ImportPanel } from '../ui/ImportPanel.tsx';
 import { ModelManager } from '../ui/ModelManager.tsx';
 import { NoticeBar } from '../ui/NoticeBar.tsx';
 import { ProgressPanel } from '../ui/ProgressPanel.tsx';
+import { SeedExtras } from '../ui/SeedExtras.tsx';
 import { StatusLine } from '../ui/StatusLine.tsx';
 import { UpdatePrompt } from '../ui/UpdatePrompt.tsx';
+import { actions } from '../ui/use-studio.ts';
 
 export function App() {
   useEffect(() => {
@@ -15,10 +17,10 @@ export function App() {
     const onKey = (e: KeyboardEvent) => {
       if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
         e.preventDefault();
-        generate();
+        actions.generate();
       } else if (e.key === 'Escape' && !document.querySelector('dialog[open]')) {
         // Esc in an open dialog closes the dialog only.
-        cancelJob();
+        actions.cancelJob();
       }
     };
     window.addEventListener('keydown', onKey);
@@ -35,6 +37,8 @@ export function App() {
       <main>
         <aside className="controls">
           <GenerateForm />
+          <SeedExtras />
+          <ImagePanel />
         </aside>
         <div className="output">
           <ProgressPanel />

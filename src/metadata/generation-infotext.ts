@@ -3,7 +3,8 @@
  * text pastes into A1111 (and tools that read its format); reading takes every field the studio
  * understands and reports the keys it ignored, so the UI can say exactly what changed.
  */
-import { LIMITS, parseSeed, type GenerationParams } from '../protocol/params.ts';
+import { LIMITS, parseDecimal, parseSeed, type GenerationParams } from '../protocol/params.ts';
+import { IMG2IMG_KEYS, img2imgEntries, readImg2imgEntries, type ImportedImageSettings } from './img2img-infotext.ts';
 import { formatInfotext, parseInfotext } from './infotext.ts';
 
 /** The sampler table the studio ships (src/schedulers' SAMPLERS has this shape). */
@@ -20,8 +21,15 @@ export interface InfotextContext {
   version: string;
 }
 
-/** The `parameters` text for one image (its own seed, batch count ignored). */
-export function infotextFromParams(params: GenerationParams, context: InfotextContext): string {
+/**
+ * The `parameters` text for one image (its own seed, batch count ignored). `masked` adds the
+ * inpainting keys when the image had a mask.
+ */
+export function infotextFromParams(
+  params: GenerationParams,
+  context: InfotextContext,
+  options: { masked?: boolean } = {},
+): string {
   const sampler = context.samplers.find((s) => s.id === params.sampler)?.label ?? params.sampler;
   return formatInfotext({
     prompt: params.prompt,
@@ -32,6 +40,7 @@ export function infotextFromParams(params: GenerationParams, context: InfotextCo
       ['CFG scale', String(params.cfg)],
       ['Seed', params.seed],
       ['Size', `${params.width}x${params.height}`],
+      ...img2imgEntries(params, { masked: options.masked ?? params.image?.inpaint ?? false }),
       ['Model', context.modelId],
       ['Version', context.version],
     ],
@@ -49,12 +58,24 @@ export interface InfotextImport {
   problems: string[];
   /** The `Model` the image names, if any. */
   model: string | null;
+  /** Image-to-image / variation settings the text carried (only the keys present). */
+  imageSettings: ImportedImageSettings;
 }
 
 export type InfotextResult = { ok: true; value: InfotextImport } | { ok: false; message: string };
 
 /** Keys read here, plus ones that carry no setting (so they are not reported as ignored). */
-const KNOWN_KEYS = new Set(['Steps', 'Sampler', 'Schedule type', 'CFG scale', 'Seed', 'Size', 'Model', 'Version']);
+const KNOWN_KEYS = new Set([
+  'Steps',
+  'Sampler',
+  'Schedule type',
+  'CFG scale',
+  'Seed',
+  'Size',
+  'Model',
+  'Version',
+  ...IMG2IMG_KEYS,
+]);
 
 const norm = (s: string) => s.trim().toLowerCase().replace(/\s+/g, ' ');
 
@@ -66,6 +87,14 @@ export function paramsFromInfotext(
   text: string,
   options: { samplers: readonly SamplerName[]; sizeMultiple: number },
 ): InfotextResult {
+  // The cap comes before any other work on the text (even trim): parsing is linear, but a 50 MB
+  // "prompt" would still end up in the form and in localStorage.
+  if (text.length > LIMITS.infotextChars) {
+    return {
+      ok: false,
+      message: `The parameters text is too long (${text.length.toLocaleString('en-US')} characters; the studio reads at most ${LIMITS.infotextChars.toLocaleString('en-US')}).`,
+    };
+  }
   if (text.trim() === '') return { ok: false, message: 'The metadata is empty.' };
   const parsed = parseInfotext(text);
   if (parsed.entries.length === 0) {
@@ -76,19 +105,31 @@ export function paramsFromInfotext(
   }
   const values = new Map<string, string>();
   for (const [k, v] of parsed.entries) values.set(k, v);
-  const params: InfotextImport['params'] = { prompt: parsed.prompt, negativePrompt: parsed.negativePrompt };
+  const params: InfotextImport['params'] = {};
   const problems: string[] = [];
+  // A prompt over the form's limit is not put into the form (it could not be generated).
+  for (const [field, label, text] of [
+    ['prompt', 'Prompt', parsed.prompt],
+    ['negativePrompt', 'Negative prompt', parsed.negativePrompt],
+  ] as const) {
+    if (text.length <= LIMITS.promptChars) params[field] = text;
+    else
+      problems.push(
+        `${label} is ${text.length.toLocaleString('en-US')} characters, over the ${LIMITS.promptChars.toLocaleString('en-US')} limit; kept yours.`,
+      );
+  }
 
   const steps = values.get('Steps');
   if (steps !== undefined) {
-    const n = Number(steps.trim());
+    // Decimal digits only (A1111's int()): 0x10, 1e1 and 12abc are not step counts.
+    const n = parseDecimal(steps.trim());
     if (Number.isInteger(n) && n >= LIMITS.steps.min && n <= LIMITS.steps.max) params.steps = n;
     else problems.push(`Steps "${steps}" is not between ${LIMITS.steps.min} and ${LIMITS.steps.max}; kept yours.`);
   }
   const cfg = values.get('CFG scale');
   if (cfg !== undefined) {
-    const n = Number(cfg.trim());
-    if (cfg.trim() !== '' && Number.isFinite(n) && n >= LIMITS.cfg.min && n <= LIMITS.cfg.max) params.cfg = n;
+    const n = parseDecimal(cfg.trim());
+    if (Number.isFinite(n) && n >= LIMITS.cfg.min && n <= LIMITS.cfg.max) params.cfg = n;
     else problems.push(`CFG scale "${cfg}" is not between ${LIMITS.cfg.min} and ${LIMITS.cfg.max}; kept yours.`);
   }
   const seed = values.get('Seed');
@@ -129,8 +170,9 @@ export function paramsFromInfotext(
       problems.push(`Schedule type "${schedule}" is not available; ${sampler.label} uses its default schedule.`);
     }
   }
+  const imageSettings = readImg2imgEntries(values, problems);
   const ignored = parsed.entries.map(([k]) => k).filter((k) => !KNOWN_KEYS.has(k));
-  return { ok: true, value: { params, ignored, problems, model: values.get('Model') ?? null } };
+  return { ok: true, value: { params, ignored, problems, model: values.get('Model') ?? null, imageSettings } };
 }
 
 /** Human names of the fields, for "Imported: prompt, steps, …" messages. */

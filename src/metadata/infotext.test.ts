@@ -177,13 +177,8 @@ describe('paramsFromInfotext', () => {
       seed: '3735928559',
     });
     expect(result.ok && result.value.params).toMatchObject({ width: 512, height: 768 });
-    expect(result.ok && result.value.ignored).toEqual([
-      'Model hash',
-      'Denoising strength',
-      'Hires upscale',
-      'Hires upscaler',
-      'Lora hashes',
-    ]);
+    // "Denoising strength" is read (img2img strength), as A1111's paste fields read it.
+    expect(result.ok && result.value.ignored).toEqual(['Model hash', 'Hires upscale', 'Hires upscaler', 'Lora hashes']);
   });
   it('matches sampler labels case-insensitively', () => {
     const result = paramsFromInfotext('x\nSteps: 3, Sampler: euler A, Seed: 1', readOptions);

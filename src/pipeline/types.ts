@@ -17,7 +17,10 @@ export interface UnetModel {
   readonly dynamicBatch: boolean;
   /** Set when the model only accepts this many context tokens (e.g. 77). */
   readonly fixedSequenceLength: number | null;
+  /** Channels of the latents (4 for SD). */
   readonly latentChannels: number;
+  /** Channels of the `sample` input: latentChannels (the default), or 2·latentChannels + 1 for inpainting U-Nets (9). */
+  readonly inChannels?: number;
   /** sample [b, c, h, w], one timestep for the batch, context [b, seq, dim] → noise prediction [b, c, h, w]. */
   predict(sample: Float32Tensor, timestep: number, context: Float32Tensor): Promise<Float32Tensor>;
 }
@@ -25,6 +28,18 @@ export interface UnetModel {
 export interface VaeDecoderModel {
   /** latents [b, c, h, w] already divided by the scaling factor → image [b, 3, H, W] in [-1, 1]. */
   decode(latents: Float32Tensor): Promise<Float32Tensor>;
+}
+
+export interface EncodedImage {
+  /** The posterior mean [b, c, h, w] (unscaled). */
+  mean: Float32Tensor;
+  /** The posterior log-variance, when the export returns the full `latent_dist` moments. */
+  logvar: Float32Tensor | null;
+}
+
+export interface VaeEncoderModel {
+  /** image [b, 3, H, W] in [-1, 1] → the latent distribution's parameters (not scaled). */
+  encode(image: Float32Tensor): Promise<EncodedImage>;
 }
 
 export interface ModelInfo {
@@ -43,6 +58,8 @@ export interface DiffusionModel {
   textEncoder: TextEncoderModel;
   unet: UnetModel;
   vaeDecoder: VaeDecoderModel;
+  /** Null when the model ships no `vae_encoder/` (then it cannot start from an image). */
+  vaeEncoder?: VaeEncoderModel | null;
   schedulerConfig: SchedulerConfig;
 }
 

@@ -27,6 +27,13 @@
  *   raise ValueError and fail the whole generation. We instead read the `:` as plain text and go
  *   on, as the regex's next alternative would; the closing `)` then applies ×1.1. A prompt box
  *   that re-parses on every keystroke must not throw.
+ * - More than {@link MAX_BRACKET_NESTING} brackets open at once: the deeper ones are text (and
+ *   such prompts are refused before generating), which keeps the parse linear.
+ *
+ * Linear time: A1111's `re_break` split and its merge loop are quadratic (a whitespace run is
+ * rescanned from each of its positions; `del res[i + 1]` shifts the list); both are rewritten
+ * here with the same results (fuzzed against the regex transcription in
+ * tests/node/fuzz-parsers.test.ts).
  */
 
 /** Python's whitespace (`str.isspace()`), as a character-class body. */
@@ -55,8 +62,56 @@ const RE_ATTENTION = new RegExp(
   'g',
 );
 
-/** `re_break` = `\s*\bBREAK\b\s*` with Python's Unicode `\s` and `\b`. */
-const RE_BREAK = new RegExp(`[${PY_SPACE}]*(?<![\\p{L}\\p{N}_])BREAK(?![\\p{L}\\p{N}_])[${PY_SPACE}]*`, 'u');
+/** Python's whitespace as a set of UTF-16 code units (every member is in the BMP). */
+const PY_SPACE_CHARS = new RegExp(`^[${PY_SPACE}]$`);
+const isPySpace = (unit: number): boolean => PY_SPACE_CHARS.test(String.fromCharCode(unit));
+/** Python's Unicode `\w` (letters, numbers, `_`), on one code point. */
+const WORD_CHAR = /^[\p{L}\p{N}_]$/u;
+
+/** The code point that ends just before `index`, or '' at the start. */
+function codePointBefore(text: string, index: number): string {
+  if (index <= 0) return '';
+  const low = text.charCodeAt(index - 1);
+  if (index >= 2 && low >= 0xdc00 && low <= 0xdfff) {
+    const high = text.charCodeAt(index - 2);
+    if (high >= 0xd800 && high <= 0xdbff) return text.slice(index - 2, index);
+  }
+  return text.slice(index - 1, index);
+}
+
+/**
+ * `re.split(re_break, text)` with `re_break` = `\s*\bBREAK\b\s*` (Python's Unicode `\s` and
+ * `\b`), in linear time. The regex itself is quadratic in a backtracking engine: its leading `\s*`
+ * rescans a whitespace run from every position of it. Scanning for the word BREAK and growing the
+ * match over the whitespace on both sides gives the same leftmost-longest matches: a match starts
+ * at the first space of the run before BREAK (but not inside the previous match) and ends after
+ * the run that follows it.
+ */
+export function splitOnBreak(text: string): string[] {
+  const parts: string[] = [];
+  let partStart = 0;
+  let from = 0;
+  for (;;) {
+    const at = text.indexOf('BREAK', from);
+    if (at < 0) break;
+    const end = at + 5;
+    const before = codePointBefore(text, at);
+    const after = String.fromCodePoint(text.codePointAt(end) ?? 0x20);
+    if ((before !== '' && WORD_CHAR.test(before)) || (end < text.length && WORD_CHAR.test(after))) {
+      from = at + 1;
+      continue;
+    }
+    let start = at;
+    while (start > partStart && isPySpace(text.charCodeAt(start - 1))) start -= 1;
+    let stop = end;
+    while (stop < text.length && isPySpace(text.charCodeAt(stop))) stop += 1;
+    parts.push(text.slice(partStart, start));
+    partStart = stop;
+    from = stop;
+  }
+  parts.push(text.slice(partStart));
+  return parts;
+}
 
 const ROUND_BRACKET_MULTIPLIER = 1.1;
 const SQUARE_BRACKET_MULTIPLIER = 1 / 1.1;
@@ -74,6 +129,21 @@ function parsePythonFloat(text: string): number | null {
  * `['BREAK', -1]` entries mark chunk breaks (see `tokenizePrompt`).
  */
 export function parsePromptAttention(text: string): Array<[string, number]> {
+  return parseWithDepth(text).runs;
+}
+
+/**
+ * Most brackets open at once that are honoured. Closing a bracket multiplies every run inside it,
+ * so the work is runs × depth: quadratic for `(a(a(a…`, and inherent in A1111's float order (each
+ * run's weight is a product taken in closing order, with a rounding at every step, so runs cannot
+ * share partial products). Bounding the depth bounds the work at 100 × the number of runs. A
+ * deeper open bracket is read as text; prompts that nest deeper are refused by
+ * `promptWeightProblem` (A1111 prompts nest a handful deep; 100 × ×1.1 is already 13,780, over the weight limit).
+ */
+export const MAX_BRACKET_NESTING = 100;
+
+function parseWithDepth(text: string): { runs: Array<[string, number]>; tooDeep: boolean } {
+  let tooDeep = false;
   const res: Array<[string, number]> = [];
   const roundBrackets: number[] = [];
   const squareBrackets: number[] = [];
@@ -87,7 +157,7 @@ export function parsePromptAttention(text: string): Array<[string, number]> {
 
   const appendText = (plain: string): void => {
     // re.split(re_break, text): a BREAK entry between the parts, empty parts kept.
-    const parts = plain.split(RE_BREAK);
+    const parts = splitOnBreak(plain);
     parts.forEach((part, i) => {
       if (i > 0) res.push(['BREAK', -1]);
       res.push([part, 1.0]);
@@ -102,6 +172,12 @@ export function parsePromptAttention(text: string): Array<[string, number]> {
 
     if (token.startsWith('\\')) {
       res.push([token.slice(1), 1.0]);
+    } else if (
+      (token === '(' || token === '[') &&
+      roundBrackets.length + squareBrackets.length >= MAX_BRACKET_NESTING
+    ) {
+      tooDeep = true;
+      appendText(token);
     } else if (token === '(') {
       roundBrackets.push(res.length);
     } else if (token === '[') {
@@ -130,17 +206,35 @@ export function parsePromptAttention(text: string): Array<[string, number]> {
 
   if (res.length === 0) res.push(['', 1.0]);
 
-  // Merge runs of identical weights (exact float equality, as in Python).
-  let i = 0;
-  while (i + 1 < res.length) {
-    const a = res[i] as [string, number];
-    const b = res[i + 1] as [string, number];
-    if (a[1] === b[1]) {
-      a[0] += b[0];
-      res.splice(i + 1, 1);
-    } else {
-      i += 1;
+  // Merge runs of identical weights (exact float equality, as in Python). One pass with a write
+  // index: A1111's `del res[i + 1]` in a loop is quadratic on many equal-weight runs.
+  let kept = 0;
+  for (let i = 1; i < res.length; i++) {
+    const a = res[kept] as [string, number];
+    const b = res[i] as [string, number];
+    if (a[1] === b[1]) a[0] += b[0];
+    else res[++kept] = b;
+  }
+  res.length = kept + 1;
+  return { runs: res, tooDeep };
+}
+
+/**
+ * A sentence when some run of `text` gets a weight that cannot be computed with: not finite
+ * (`(a:1` followed by 320 zeros `)` is Infinity) or beyond ±`max` (float32 products overflow in
+ * the emphasis step, and the image comes out black). Null when every weight is usable.
+ */
+export function promptWeightProblem(text: string, max: number): string | null {
+  const { runs, tooDeep } = parseWithDepth(text);
+  if (tooDeep) {
+    return `brackets are nested more than ${MAX_BRACKET_NESTING} deep; close some of them.`;
+  }
+  for (const [run, weight] of runs) {
+    if (weight === -1 && run === 'BREAK') continue;
+    if (!Number.isFinite(weight) || Math.abs(weight) > max) {
+      const shown = run.length > 24 ? `${run.slice(0, 24)}…` : run;
+      return `the weight of "${shown}" is ${String(weight)}; weights must be between -${max} and ${max}. Lower the number after the colon, or use fewer brackets.`;
     }
   }
-  return res;
+  return null;
 }

@@ -266,3 +266,21 @@ describe('countTokens (A1111 counter)', () => {
     expect(limit).toBe(75 * tokenizePrompt(text, sd1).chunks.length);
   });
 });
+
+describe('countTokens above the form limit', () => {
+  it('does not tokenize text over 20,000 characters and says so', () => {
+    let calls = 0;
+    const counting: PromptTokenizer = {
+      ...fakeTokenizer(),
+      tokenize: (t) => {
+        calls += 1;
+        return fakeTokenizer().tokenize(t);
+      },
+    };
+    const count = countTokens(' '.repeat(200_000), counting);
+    expect(calls).toBe(0);
+    expect(count).toEqual({ used: 0, limit: 0, tooLong: true });
+    expect(formatTokenCount(count)).toBe('too long (max 20,000 characters)');
+    expect(countTokens('w1 w2', counting).used).toBe(2);
+  });
+});

@@ -10,6 +10,7 @@
  * embeddings are not looked up (`embedding_db`), and the emphasis mode is always "Original"
  * (A1111's "None" mode skips parsing).
  */
+import { LIMITS } from '../protocol/limits.ts';
 import { parsePromptAttention } from './parse-prompt-attention.ts';
 import type { PromptTokenizer } from './prompt-tokenizer.ts';
 
@@ -198,17 +199,23 @@ export function targetPromptTokenCount(tokenCount: number): number {
   return Math.ceil(Math.max(tokenCount, 1) / CHUNK_LENGTH) * CHUNK_LENGTH;
 }
 
-/** The numbers behind A1111's prompt token counter ("23/75", "98/150"). */
+/**
+ * The numbers behind A1111's prompt token counter ("23/75", "98/150"). Text longer than the
+ * form's limit is not tokenized at all (the worker would spend seconds on it, and the job would
+ * be refused anyway): the count comes back with `tooLong` set and zero tokens.
+ */
 export function countTokens(
   text: string,
   tokenizer: PromptTokenizer,
   options: TokenizeOptions = {},
-): { used: number; limit: number } {
+): { used: number; limit: number; tooLong?: true } {
+  if (text.length > LIMITS.promptChars) return { used: 0, limit: 0, tooLong: true };
   const { tokenCount } = tokenizePrompt(text, tokenizer, options);
   return { used: tokenCount, limit: targetPromptTokenCount(tokenCount) };
 }
 
-/** The counter's text, as A1111 shows it: `${used}/${limit}`. */
-export function formatTokenCount(count: { used: number; limit: number }): string {
+/** The counter's text, as A1111 shows it: `${used}/${limit}`; "too long" above the form's limit. */
+export function formatTokenCount(count: { used: number; limit: number; tooLong?: boolean }): string {
+  if (count.tooLong) return `too long (max ${LIMITS.promptChars.toLocaleString('en-US')} characters)`;
   return `${count.used}/${count.limit}`;
 }

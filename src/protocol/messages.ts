@@ -2,8 +2,9 @@
  * The typed protocol between the UI thread and the engine worker.
  *
  * One hand-written union per direction (after onnxruntime-web's proxy-messages.ts). Every request
- * carries a job id and ends in exactly one terminal event: `ready` for `load`, `done` for
- * `generate`, or `error` / `cancelled` for either. Pixel buffers travel as transferables.
+ * carries a job id; `load`, `generate` and `count-tokens` end in exactly one terminal event:
+ * `ready` for `load`, `done` for `generate`, `token-count` for `count-tokens`, or `error` /
+ * `cancelled`. `ping` is answered by `pong` (the main thread's heartbeat while a job runs). Pixel buffers travel as transferables.
  */
 import type { GenerationParams } from './params.ts';
 
@@ -37,6 +38,10 @@ export interface ModelRequirements {
   largestWeightBytes?: number;
   /** Rough GPU memory to run it, for the message when loading fails. */
   estimatedGpuBytes?: number;
+  /** Heap the WASM backend needs (measured on the replicas); checked against the 4 GiB wasm32 limit. */
+  wasmBytes?: number;
+  /** Total bytes of its files, for an estimate of wasmBytes when none was measured. */
+  fileBytes?: number;
 }
 
 export type ErrorCode =
@@ -62,10 +67,14 @@ export interface ModelSummary {
   maxTokens: number;
   /** True when the U-Net only accepts one 77-token chunk (long prompts are truncated). */
   fixedSequence: boolean;
+  /** The model ships a VAE encoder: img2img, inpainting and outpainting are possible. */
+  vaeEncoder?: boolean;
+  /** U-Net `sample` channels: 4, or 9 for an inpainting U-Net (it needs an image and a mask). */
+  unetInChannels?: number;
 }
 
 /** Per-phase wall-clock times of one image, as the pipeline measures them. */
-export interface StepTimings {
+export interface ImageTimings {
   tokenizeMs: number;
   textEncoderMs: number;
   unetMs: number[];
@@ -74,21 +83,48 @@ export interface StepTimings {
   totalMs: number;
 }
 
-export interface PhaseTimings extends StepTimings {
+/** What the engine reports per image: the pipeline's phases plus the time inside session.run. */
+export interface PhaseTimings extends ImageTimings {
   /** Σ of time spent inside session.run, for the overhead ratio the bench prints. */
   sessionRunMs: number;
 }
 
 export type EngineRequest =
   | { type: 'load'; job: JobId; model: ModelRef; backend: BackendChoice }
-  | { type: 'generate'; job: JobId; params: GenerationParams; preview: boolean }
+  | {
+      type: 'generate';
+      job: JobId;
+      params: GenerationParams;
+      preview: boolean;
+      /** The source image (and mask) when `params.image` is set: img2img, inpainting, outpainting. */
+      images?: SourceImages;
+    }
   | { type: 'cancel'; job: JobId }
   /** Answered at once, between denoising steps if a job runs: the prompt boxes' token counters. */
-  | { type: 'count-tokens'; job: JobId; prompt: string; negativePrompt: string };
+  | { type: 'count-tokens'; job: JobId; prompt: string; negativePrompt: string }
+  /**
+   * Liveness: answered with `pong` as soon as the worker's event loop is free (between steps).
+   * Its `job` is the ping's own sequence number, not a job of the queue.
+   */
+  | { type: 'ping'; job: JobId };
+
+export interface RgbaPixels {
+  rgba: Uint8ClampedArray;
+  width: number;
+  height: number;
+}
+
+export interface SourceImages {
+  source: RgbaPixels;
+  /** White = repaint (luminance × alpha). Absent: plain img2img (or outpaint-only). */
+  mask?: RgbaPixels;
+}
 
 export interface TokenCount {
   used: number;
   limit: number;
+  /** The text is over the form's character limit and was not tokenized. */
+  tooLong?: true;
 }
 
 export type EngineEvent =
@@ -122,6 +158,10 @@ export type EngineEvent =
       timings: PhaseTimings;
       /** Tokens dropped because the model accepts only one 77-token chunk. */
       droppedTokens: number;
+      /** The variation seed / strength this image used (interpolation frames set it per frame). */
+      variation?: { subseed: string; strength: number } | null;
+      /** Prompt interpolation position of this frame, when interpolating prompts. */
+      promptMix?: number | null;
     }
   | { type: 'token-count'; job: JobId; prompt: TokenCount; negativePrompt: TokenCount; fixedSequence: boolean }
   | { type: 'done'; job: JobId }
@@ -129,17 +169,17 @@ export type EngineEvent =
       type: 'error';
       job: JobId;
       code: ErrorCode;
+      /** What went wrong and what to do, in the person's words. */
       message: string;
+      /**
+       * The raw engine text behind it (onnxruntime's message, a stack line), for a "details"
+       * disclosure and bug reports; never the headline.
+       */
+      detail?: string;
       /** The model file at fault, when known. */ file?: string;
     }
-  | { type: 'cancelled'; job: JobId };
-
-export const isTerminalEvent = (event: EngineEvent): boolean =>
-  event.type === 'ready' ||
-  event.type === 'done' ||
-  event.type === 'error' ||
-  event.type === 'cancelled' ||
-  event.type === 'token-count';
+  | { type: 'cancelled'; job: JobId }
+  | { type: 'pong'; job: JobId };
 
 /** The buffers to transfer with an event, so pixels move instead of being copied. */
 export function transferablesOf(event: EngineEvent): ArrayBuffer[] {
@@ -154,6 +194,7 @@ export function transferablesOf(event: EngineEvent): ArrayBuffer[] {
     case 'done':
     case 'error':
     case 'cancelled':
+    case 'pong':
       return [];
     default: {
       const unreachable: never = event;
@@ -169,6 +210,8 @@ export class EngineError extends Error {
     message: string,
     /** The model file at fault (e.g. "unet/model.onnx"), when the error is about one. */
     readonly file?: string,
+    /** Raw engine text behind the sentence in `message`, for the "Details" disclosure. */
+    readonly detail?: string,
   ) {
     super(message);
     this.name = 'EngineError';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSeed, seedForImage, validateParams, type GenerationParams } from './params.ts';
+import { parseDecimal, parseSeed, seedForImage, validateParams, type GenerationParams } from './params.ts';
 
 const good: GenerationParams = {
   prompt: 'a red star',
@@ -57,5 +57,43 @@ describe('seeds', () => {
   it('numbers batch images seed, seed+1, … wrapping at 2^64', () => {
     expect([0, 1, 2].map((i) => seedForImage('41', i))).toEqual(['41', '42', '43']);
     expect(seedForImage('18446744073709551615', 1)).toBe('0');
+  });
+});
+
+describe('parseDecimal (number fields and pasted infotext)', () => {
+  it.each([
+    ['12', 12],
+    ['-3', -3],
+    ['+4', 4],
+    ['7.5', 7.5],
+    ['.5', 0.5],
+    ['5.', 5],
+    ['007', 7],
+  ])('reads %j as %d', (text, value) => {
+    expect(parseDecimal(text)).toBe(value);
+  });
+  it.each(['0x10', '1e1', ' 12 ', '12abc', '', '.', '-', 'Infinity', 'NaN', '1_000', '١٢', '0b1', '1,5'])(
+    'refuses %j',
+    (text) => {
+      expect(parseDecimal(text)).toBeNaN();
+    },
+  );
+});
+
+describe('validateParams: weights and backend sizes', () => {
+  it('refuses an Infinity or out-of-range prompt weight with a sentence naming it', () => {
+    const issues = validateParams({ ...good, prompt: `a (star:1${'0'.repeat(320)})` }, options);
+    expect(issues.map((i) => i.field)).toEqual(['prompt']);
+    expect(issues[0]?.message).toMatch(/weight of "star" is Infinity; weights must be between -1000 and 1000/);
+    expect(fieldsOf({ negativePrompt: '(x:-5000)' })).toEqual(['negativePrompt']);
+    expect(fieldsOf({ prompt: '(((((a:3)))))' })).toEqual([]);
+  });
+  it('refuses sizes the WASM backend cannot run, naming the limit, and not on WebGPU', () => {
+    const big = { ...good, width: 2048, height: 2048 };
+    const wasm = validateParams(big, { ...options, backend: 'wasm' });
+    expect(wasm.map((i) => i.field)).toEqual(['width']);
+    expect(wasm[0]?.message).toMatch(/too large for the WASM backend: it runs at most [\d,]+ pixels/);
+    expect(validateParams(big, { ...options, backend: 'webgpu' })).toEqual([]);
+    expect(validateParams(big, options)).toEqual([]);
   });
 });

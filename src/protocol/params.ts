@@ -6,13 +6,29 @@
  * otherwise run with NaN latents, and the CLI prints it.
  */
 
-export const LIMITS = {
-  steps: { min: 1, max: 150 },
-  cfg: { min: 1, max: 30 },
-  batch: { min: 1, max: 16 },
-  size: { min: 64, max: 2048 },
-  promptChars: 20_000,
-} as const;
+import { promptWeightProblem } from '../prompt/parse-prompt-attention.ts';
+import type { Backend } from './messages.ts';
+import { LIMITS } from './limits.ts';
+import { backendSizeProblem } from './sizes.ts';
+import {
+  imageParamIssues,
+  interpolationParamIssues,
+  variationParamIssues,
+  type ImageParams,
+  type InterpolationParams,
+  type VariationParams,
+} from './image-params.ts';
+
+export { LIMITS } from './limits.ts';
+
+/**
+ * A decimal number as a person types it, or NaN: `12`, `-3`, `7.5`, `.5`, `5.`. Nothing else:
+ * JavaScript's Number() also reads `0x10`, `1e1`, ` 12 ` and `Infinity`, which are not decimal
+ * numbers to anyone filling in a form, and A1111 writes none of them.
+ */
+export function parseDecimal(text: string): number {
+  return /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/.test(text) ? Number(text) : NaN;
+}
 
 /** Seeds span torch's accepted range 0 … 2^64−1; torch keeps the low 32 bits. */
 export const MAX_SEED = 2n ** 64n - 1n;
@@ -28,6 +44,12 @@ export interface GenerationParams {
   width: number;
   height: number;
   batchCount: number;
+  /** Set when the job starts from an image (img2img / inpaint / outpaint); see image-params.ts. */
+  image?: ImageParams;
+  /** A1111 variation seed / resize seed from. */
+  variation?: VariationParams;
+  /** Set for an interpolation job: its frames replace the batch. */
+  interpolation?: InterpolationParams;
 }
 
 export interface ParamIssue {
@@ -61,7 +83,12 @@ export function randomSeed(random: () => number): string {
  */
 export function validateParams(
   params: GenerationParams,
-  options: { samplers: readonly string[]; sizeMultiple: number },
+  options: {
+    samplers: readonly string[];
+    sizeMultiple: number;
+    /** The backend that will run it, when known: sizes it cannot run are refused (sizes.ts). */
+    backend?: Backend | null;
+  },
 ): ParamIssue[] {
   const issues: ParamIssue[] = [];
   const intInRange = (field: keyof GenerationParams, label: string, min: number, max: number) => {
@@ -78,6 +105,10 @@ export function validateParams(
       field: 'prompt',
       message: `Prompt is too long (${params.prompt.length} characters; at most ${LIMITS.promptChars}).`,
     });
+  else {
+    const weight = promptWeightProblem(params.prompt, LIMITS.promptWeight);
+    if (weight) issues.push({ field: 'prompt', message: `Prompt: ${weight}` });
+  }
   if (typeof params.negativePrompt !== 'string')
     issues.push({ field: 'negativePrompt', message: 'Negative prompt must be text.' });
   else if (params.negativePrompt.length > LIMITS.promptChars)
@@ -85,6 +116,10 @@ export function validateParams(
       field: 'negativePrompt',
       message: `Negative prompt is too long (at most ${LIMITS.promptChars} characters).`,
     });
+  else {
+    const weight = promptWeightProblem(params.negativePrompt, LIMITS.promptWeight);
+    if (weight) issues.push({ field: 'negativePrompt', message: `Negative prompt: ${weight}` });
+  }
   if (parseSeed(String(params.seed)) === null)
     issues.push({ field: 'seed', message: 'Seed must be a whole number from 0 to 18446744073709551615.' });
   intInRange('steps', 'Steps', LIMITS.steps.min, LIMITS.steps.max);
@@ -109,7 +144,19 @@ export function validateParams(
       issues.push({ field, message: `${label} must be a multiple of ${options.sizeMultiple} for this model.` });
     }
   }
+  if (options.backend && !issues.some((i) => i.field === 'width' || i.field === 'height')) {
+    const problem = backendSizeProblem(params.width, params.height, options.backend);
+    if (problem) issues.push({ field: 'width', message: problem });
+  }
   if (!options.samplers.includes(params.sampler))
     issues.push({ field: 'sampler', message: `Unknown sampler "${params.sampler}".` });
+  if (params.image)
+    for (const message of imageParamIssues(params.image, options.sizeMultiple))
+      issues.push({ field: 'image', message });
+  if (params.variation)
+    for (const message of variationParamIssues(params.variation)) issues.push({ field: 'variation', message });
+  if (params.interpolation)
+    for (const message of interpolationParamIssues(params.interpolation))
+      issues.push({ field: 'interpolation', message });
   return issues;
 }

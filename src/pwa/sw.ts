@@ -3,8 +3,9 @@
  *
  * - Precaches the app shell, onnxruntime-web's wasm and the embedded model (models/tiny-shapes),
  *   so after one visit the studio opens and generates with the network off.
- * - Adds COOP/COEP (and CORP) to every response it serves from the precache, so the page and its
- *   module workers stay crossOriginIsolated (multi-threaded WASM) when served offline or from a
+ * - Adds COOP/COEP (and CORP) and the security headers (CSP, nosniff, Referrer-Policy) to every
+ *   response it serves from the precache, so the page and its module workers stay
+ *   crossOriginIsolated (multi-threaded WASM) and under the CSP when served offline or from a
  *   static host that cannot send the headers itself.
  * - Never activates a new version on its own (registerType 'prompt'): the page shows "Update
  *   available" and posts SKIP_WAITING when the person agrees (src/pwa/register.ts).
@@ -15,22 +16,27 @@
 import type { WorkboxPlugin } from 'workbox-core/types';
 import { addPlugins, cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
+import { securityHeaders } from './security-headers.ts';
 
 declare const self: ServiceWorkerGlobalScope & {
   __WB_MANIFEST: (string | { url: string; revision: string | null })[];
 };
 
-const ISOLATION_HEADERS: Record<string, string> = {
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Embedder-Policy': 'require-corp',
-  'Cross-Origin-Resource-Policy': 'same-origin',
-};
+const HEADERS = securityHeaders();
 
-/** A copy of `response` with the isolation headers added (opaque responses are left alone). */
+/**
+ * A copy of `response` with the studio's headers (src/pwa/security-headers.ts) added; opaque
+ * responses are left alone. A Content-Security-Policy the server already sent is kept (it is at
+ * least as deliberate as ours: the e2e preview server's allows its loopback model server); one
+ * is added where the host sent none.
+ */
 function withIsolationHeaders(response: Response): Response {
   if (response.type === 'opaque' || response.type === 'opaqueredirect') return response;
   const headers = new Headers(response.headers);
-  for (const [name, value] of Object.entries(ISOLATION_HEADERS)) headers.set(name, value);
+  for (const [name, value] of Object.entries(HEADERS)) {
+    if (name === 'Content-Security-Policy' && headers.has(name)) continue;
+    headers.set(name, value);
+  }
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }
 

@@ -5,7 +5,7 @@
  * (custom ones). It walks field headers and skips payloads, so a 1.7 GB graph costs a few ms.
  *
  * Fields (onnx.proto): ModelProto.graph = 7; GraphProto.initializer = 5; TensorProto.dims = 1,
- * data_type = 2, name = 8.
+ * data_type = 2, name = 8, external_data = 13 (StringStringEntryProto key = 1, value = 2).
  */
 
 export interface GraphWeights {
@@ -13,6 +13,8 @@ export interface GraphWeights {
   largestWeightName: string;
   hasFloat16: boolean;
   initializers: number;
+  /** Files the weights live in (external data `location`s, relative to the graph's folder). */
+  externalFiles: string[];
 }
 
 /** TensorProto.DataType → bytes per element (0 for strings / unknown). */
@@ -83,6 +85,7 @@ function tensorSize(bytes: Uint8Array, start: number, end: number) {
   let elements = 1;
   let type = 0;
   let name = '';
+  let location: string | null = null;
   while (r.pos < end) {
     const key = r.varint();
     const field = Math.floor(key / 8);
@@ -96,13 +99,38 @@ function tensorSize(bytes: Uint8Array, start: number, end: number) {
     else if (field === 8 && wire === 2) {
       const [s, e] = r.skip(2) as [number, number];
       name = new TextDecoder().decode(bytes.subarray(s, e));
+    } else if (field === 13 && wire === 2) {
+      const [s, e] = r.skip(2) as [number, number];
+      const entry = keyValue(bytes, s, e);
+      if (entry.key === 'location') location = entry.value;
     } else r.skip(wire);
   }
-  return { bytes: elements * (ELEMENT_BYTES[type] ?? 0), type, name };
+  return { bytes: elements * (ELEMENT_BYTES[type] ?? 0), type, name, location };
+}
+
+function keyValue(bytes: Uint8Array, start: number, end: number) {
+  const r = new Reader(bytes, start, end);
+  let key = '';
+  let value = '';
+  while (r.pos < end) {
+    const tag = r.varint();
+    const range = r.skip(tag % 8);
+    if (!range) continue;
+    const text = new TextDecoder().decode(bytes.subarray(range[0], range[1]));
+    if (Math.floor(tag / 8) === 1) key = text;
+    else if (Math.floor(tag / 8) === 2) value = text;
+  }
+  return { key, value };
 }
 
 export function scanOnnxWeights(bytes: Uint8Array): GraphWeights {
-  const result: GraphWeights = { largestWeightBytes: 0, largestWeightName: '', hasFloat16: false, initializers: 0 };
+  const result: GraphWeights = {
+    largestWeightBytes: 0,
+    largestWeightName: '',
+    hasFloat16: false,
+    initializers: 0,
+    externalFiles: [],
+  };
   const model = new Reader(bytes, 0, bytes.length);
   while (model.pos < bytes.length) {
     const key = model.varint();
@@ -116,6 +144,8 @@ export function scanOnnxWeights(bytes: Uint8Array): GraphWeights {
       const tensor = tensorSize(bytes, grange[0], grange[1]);
       result.initializers += 1;
       if (tensor.type === FLOAT16) result.hasFloat16 = true;
+      if (tensor.location !== null && !result.externalFiles.includes(tensor.location))
+        result.externalFiles.push(tensor.location);
       if (tensor.bytes > result.largestWeightBytes) {
         result.largestWeightBytes = tensor.bytes;
         result.largestWeightName = tensor.name;

@@ -9,11 +9,19 @@ import type * as Ort from 'onnxruntime-common';
 import { fromFloat16Bits, toFloat16Bits } from '../math/float16.ts';
 import { parseLatentRgbMap, SD_LATENT_RGB } from '../math/image.ts';
 import { concatBatch, type Float32Tensor } from '../math/tensor.ts';
-import type { DiffusionModel, ModelInfo, TextEncoderModel, UnetModel, VaeDecoderModel } from '../pipeline/types.ts';
+import type {
+  DiffusionModel,
+  ModelInfo,
+  TextEncoderModel,
+  UnetModel,
+  VaeDecoderModel,
+  VaeEncoderModel,
+} from '../pipeline/types.ts';
 import type { PromptTokenizer } from '../prompt/index.ts';
 import { EngineError, type ModelSummary } from '../protocol/messages.ts';
 import { defaultSamplerFor, parseSchedulerConfig, SAMPLERS } from '../schedulers/index.ts';
 import { readJson, readOptionalJson, type ModelFileSource, type ProgressCallback } from './model-source.ts';
+import { scanOnnxWeights } from './onnx-scan.ts';
 
 export type OrtApi = Pick<typeof Ort, 'InferenceSession' | 'Tensor'>;
 
@@ -85,6 +93,15 @@ async function readFloat(tensor: Ort.Tensor): Promise<Float32Tensor> {
   throw new EngineError('model-unsupported', `Unsupported output type ${tensor.type}.`);
 }
 
+/** External data locations the graph names; none when it cannot be parsed (ORT then says why). */
+function externalFilesOf(bytes: Uint8Array): string[] {
+  try {
+    return scanOnnxWeights(bytes).externalFiles;
+  } catch {
+    return [];
+  }
+}
+
 async function createSession(options: LoadOptions, path: string): Promise<Ort.InferenceSession> {
   const bytes = await options.source.readBytes(path, options.onProgress);
   options.inspectGraph?.(path, bytes);
@@ -92,12 +109,21 @@ async function createSession(options: LoadOptions, path: string): Promise<Ort.In
     ...options.sessionOptions,
     ...options.sessionOptionsFor?.(path),
   };
-  // Large exports keep weights next to the graph (model.onnx_data, weights.pb); the catalog says which.
+  // Large exports keep weights next to the graph (model.onnx_data, weights.pb). The catalog may say
+  // which; otherwise the graph's own external_data locations do (the CLI, custom models).
   const external = options.externalData?.find((e) => (typeof e === 'string' ? e : e.graph) === path);
-  if (external !== undefined) {
-    const dataPath = typeof external === 'string' ? `${path}_data` : external.data;
-    const data = await options.source.readBytes(dataPath, options.onProgress);
-    sessionOptions.externalData = [{ path: dataPath.slice(dataPath.lastIndexOf('/') + 1), data }];
+  const folder = path.slice(0, path.lastIndexOf('/') + 1);
+  const dataPaths =
+    external !== undefined
+      ? [typeof external === 'string' ? `${path}_data` : external.data]
+      : externalFilesOf(bytes).map((location) => `${folder}${location}`);
+  if (dataPaths.length > 0) {
+    const files: { path: string; data: Uint8Array }[] = [];
+    for (const dataPath of dataPaths) {
+      const data = await options.source.readBytes(dataPath, options.onProgress);
+      files.push({ path: dataPath.slice(dataPath.lastIndexOf('/') + 1), data });
+    }
+    sessionOptions.externalData = files;
   }
   try {
     return await options.ort.InferenceSession.create(bytes, sessionOptions);
@@ -162,13 +188,21 @@ function textEncoderOf(
   };
 }
 
-function unetOf(ort: OrtApi, session: Ort.InferenceSession, stats: RunStats, now: () => number): UnetModel {
+function unetOf(
+  ort: OrtApi,
+  session: Ort.InferenceSession,
+  stats: RunStats,
+  now: () => number,
+  configInChannels: number | null,
+): UnetModel {
   const sample = tensorMeta(session, ['sample'], 'input');
   const timestep = tensorMeta(session, ['timestep'], 'input');
   const context = tensorMeta(session, ['encoder_hidden_states'], 'input');
   const output = tensorMeta(session, ['out_sample'], 'output');
   const run = timedRun(session, stats, now);
-  const channels = typeof sample.shape[1] === 'number' && sample.shape[1] > 0 ? sample.shape[1] : 4;
+  // The graph's channel dim, else unet/config.json's in_channels (exports with a dynamic dim).
+  const declared = typeof sample.shape[1] === 'number' && sample.shape[1] > 0 ? sample.shape[1] : null;
+  const channels = declared ?? configInChannels ?? 4;
   const seq = context.shape[1];
   const timestepTensor = (t: number, batch: number): Ort.Tensor => {
     // A declared scalar gets a scalar; otherwise one value per batch row (or the fixed size).
@@ -191,7 +225,9 @@ function unetOf(ort: OrtApi, session: Ort.InferenceSession, stats: RunStats, now
   return {
     dynamicBatch: isDynamic(sample.shape[0]),
     fixedSequenceLength: isDynamic(seq) ? null : (seq as number),
-    latentChannels: channels,
+    // Inpainting U-Nets take cat([latents, mask, masked-image latents]): 9 = 2·4 + 1.
+    latentChannels: channels === 9 ? 4 : channels,
+    inChannels: channels,
     async predict(x, t, ctx) {
       const batch = x.dims[0] ?? 1;
       const result = await run({
@@ -224,20 +260,79 @@ function vaeDecoderOf(ort: OrtApi, session: Ort.InferenceSession, stats: RunStat
   };
 }
 
+/**
+ * A component the model may lack: skipped when model_index.json does not list it, and null when
+ * its graph is not there (catalog downloads leave vae_encoder/ out).
+ */
+async function createOptionalSession(
+  options: LoadOptions,
+  path: string,
+  modelIndex: unknown,
+): Promise<Ort.InferenceSession | null> {
+  const component = path.slice(0, path.indexOf('/'));
+  const listed = (modelIndex as Record<string, unknown> | null)?.[component];
+  if (modelIndex !== null && (!Array.isArray(listed) || listed[0] === null)) return null;
+  try {
+    return await createSession(options, path);
+  } catch (error) {
+    if (error instanceof EngineError && error.code === 'model-missing-file') return null;
+    throw error;
+  }
+}
+
+/**
+ * The VAE encoder (`vae_encoder/model.onnx`, input `sample` [b, 3, H, W] in [−1, 1]). diffusers'
+ * ONNX export returns the posterior mean as `latent_sample` (c channels); an export of the full
+ * `latent_dist` parameters returns 2c channels (mean, logvar), which the pipeline samples.
+ */
+function vaeEncoderOf(
+  ort: OrtApi,
+  session: Ort.InferenceSession,
+  stats: RunStats,
+  now: () => number,
+  latentChannels: number,
+): VaeEncoderModel {
+  const input = tensorMeta(session, ['sample'], 'input');
+  const output = tensorMeta(session, ['latent_sample', 'latent_parameters', 'latent_dist'], 'output');
+  const run = timedRun(session, stats, now);
+  return {
+    async encode(image) {
+      const result = await run({ [input.name]: floatTensor(ort, input.type, image) });
+      const out = result[output.name];
+      if (!out) throw new EngineError('model-unsupported', `The VAE encoder returned no ${output.name}.`);
+      const value = await readFloat(out);
+      out.dispose();
+      const [b = 1, c = 0, h = 0, w = 0] = value.dims;
+      if (c !== 2 * latentChannels) return { mean: value, logvar: null };
+      const half = latentChannels * h * w;
+      const mean = new Float32Array(b * half);
+      const logvar = new Float32Array(b * half);
+      for (let r = 0; r < b; r++) {
+        mean.set(value.data.subarray(r * 2 * half, r * 2 * half + half), r * half);
+        logvar.set(value.data.subarray(r * 2 * half + half, (r + 1) * 2 * half), r * half);
+      }
+      const dims = [b, latentChannels, h, w];
+      return { mean: { data: mean, dims }, logvar: { data: logvar, dims } };
+    },
+  };
+}
+
 const numberOr = (value: unknown, fallback: number) =>
   typeof value === 'number' && Number.isFinite(value) ? value : fallback;
 
 /** Loads tokenizer, configs and the three sessions of a diffusers ONNX folder. */
 export async function loadOrtModel(options: LoadOptions): Promise<LoadedModel> {
   const { source } = options;
-  const [schedulerJson, tokenizerJson, tokenizerConfig, vaeConfig, unetConfig, latentRgbJson] = await Promise.all([
-    readJson(source, 'scheduler/scheduler_config.json'),
-    readJson(source, 'tokenizer/tokenizer.json'),
-    readOptionalJson(source, 'tokenizer/tokenizer_config.json'),
-    readOptionalJson(source, 'vae_decoder/config.json'),
-    readOptionalJson(source, 'unet/config.json'),
-    readOptionalJson(source, 'vae_decoder/latent_rgb.json'),
-  ]);
+  const [schedulerJson, tokenizerJson, tokenizerConfig, vaeConfig, unetConfig, latentRgbJson, modelIndex] =
+    await Promise.all([
+      readJson(source, 'scheduler/scheduler_config.json'),
+      readJson(source, 'tokenizer/tokenizer.json'),
+      readOptionalJson(source, 'tokenizer/tokenizer_config.json'),
+      readOptionalJson(source, 'vae_decoder/config.json'),
+      readOptionalJson(source, 'unet/config.json'),
+      readOptionalJson(source, 'vae_decoder/latent_rgb.json'),
+      readOptionalJson(source, 'model_index.json'),
+    ]);
   let schedulerConfig;
   try {
     schedulerConfig = parseSchedulerConfig(schedulerJson);
@@ -259,12 +354,16 @@ export async function loadOrtModel(options: LoadOptions): Promise<LoadedModel> {
   const vaeFactor = numberOr(vae['vae_scale_factor'], 2 ** Math.max(0, blockOut - 1));
 
   const stats: RunStats = { sessionRunMs: 0, runs: 0 };
-  // WebGPU sessions must be created one at a time (RUNTIME-NOTES); sequential on every backend.
+  // WebGPU sessions must be created one at a time (concurrent creation on one device fails in
+  // onnxruntime-web 1.30); sequential on every backend.
   const textSession = await createSession(options, 'text_encoder/model.onnx');
   const unetSession = await createSession(options, 'unet/model.onnx');
   const vaeSession = await createSession(options, 'vae_decoder/model.onnx');
+  // Optional: models without it generate from text only (the UI says why image input is off).
+  const encoderSession = await createOptionalSession(options, 'vae_encoder/model.onnx', modelIndex);
 
-  const unet = unetOf(options.ort, unetSession, stats, options.now);
+  const configInChannels = typeof unetCfg['in_channels'] === 'number' ? unetCfg['in_channels'] : null;
+  const unet = unetOf(options.ort, unetSession, stats, options.now, configInChannels);
   const sampleShape = tensorMeta(unetSession, ['sample'], 'input').shape;
   const declaredSize = typeof sampleShape[2] === 'number' && sampleShape[2] > 0 ? sampleShape[2] : null;
   const sampleSize = numberOr(unetCfg['sample_size'], declaredSize ?? 64);
@@ -281,6 +380,9 @@ export async function loadOrtModel(options: LoadOptions): Promise<LoadedModel> {
     textEncoder: textEncoderOf(options.ort, textSession, stats, options.now),
     unet,
     vaeDecoder: vaeDecoderOf(options.ort, vaeSession, stats, options.now),
+    vaeEncoder: encoderSession
+      ? vaeEncoderOf(options.ort, encoderSession, stats, options.now, unet.latentChannels)
+      : null,
     schedulerConfig,
   };
   const defaultSampler = defaultSamplerFor(schedulerConfig);
@@ -292,13 +394,20 @@ export async function loadOrtModel(options: LoadOptions): Promise<LoadedModel> {
     defaultSampler: SAMPLERS.some((s) => s.id === defaultSampler) ? defaultSampler : 'euler',
     maxTokens: 77,
     fixedSequence: unet.fixedSequenceLength !== null,
+    vaeEncoder: encoderSession !== null,
+    unetInChannels: unet.inChannels ?? unet.latentChannels,
   };
   return {
     model,
     summary,
     stats,
     async release() {
-      await Promise.all([textSession.release(), unetSession.release(), vaeSession.release()]);
+      await Promise.all([
+        textSession.release(),
+        unetSession.release(),
+        vaeSession.release(),
+        encoderSession?.release(),
+      ]);
     },
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type SchedulerClassName, parseSchedulerConfig, resolveConfigFor } from './config.ts';
-import { SD15_CONFIG } from './test-support.ts';
+import { SD15_CONFIG } from '../../tests/support/scheduler-harness.ts';
 
 describe('parseSchedulerConfig', () => {
   it('reads a Hub scheduler_config.json into camelCase, ignoring keys it does not use', () => {

@@ -4,7 +4,13 @@ import sd15Ddim20 from '../../tests/fixtures/schedulers/ddim-sd15-20.json';
 import { parseSchedulerConfig } from './config.ts';
 import type { DdimScheduler } from './ddim.ts';
 import { createScheduler } from './index.ts';
-import { type GoldenCase, SD15_CONFIG, checkGolden, runTrajectory, toleranceRatio } from './test-support.ts';
+import {
+  type GoldenCase,
+  SD15_CONFIG,
+  checkGolden,
+  runTrajectory,
+  toleranceRatio,
+} from '../../tests/support/scheduler-harness.ts';
 
 const ddim = (json: object = SD15_CONFIG) => createScheduler('ddim', parseSchedulerConfig(json)) as DdimScheduler;
 /** ᾱ of the SD 1.5 schedule (diffusers' float32 alphas_cumprod). */

@@ -4,20 +4,15 @@
  * with the pipeline default eta = 0 (deterministic; no noise is drawn). As in diffusers the
  * previous timestep is `t − T // N` whatever the spacing, and below zero it uses
  * `final_alpha_cumprod` (1, or ᾱ₀ when set_alpha_to_one is false). Scalars are float32 as in
- * diffusers' 0-dim tensors. Golden values: tests/fixtures/schedulers/ddim-sd15-20.json.
+ * diffusers' 0-dim tensors. DDIM has no step index (it works from the timestep itself), so
+ * `set_begin_index` is a no-op, and `add_noise` is DDPM's, at `alphas_cumprod[t]`. Golden values: tests/fixtures/schedulers/ddim-sd15-20.json.
  */
 
+import { addNoiseAtAlphaCumprod } from './add-noise.ts';
 import type { SchedulerConfig } from './config.ts';
-import {
-  assertSameLength,
-  assertSteps,
-  computeAlphasCumprod,
-  computeBetas,
-  npArange,
-  npLinspace,
-  roundHalfEven,
-} from './noise-schedule.ts';
+import { assertSameLength, assertSteps, npArange, npLinspace, roundHalfEven } from './noise-schedule.ts';
 import type { Scheduler } from './scheduler.ts';
+import { finalAlphaCumprod, trainingSchedule } from './sigma-ops.ts';
 
 const fround = Math.fround;
 
@@ -32,8 +27,8 @@ export class DdimScheduler implements Scheduler {
 
   constructor(config: SchedulerConfig) {
     this.config = config;
-    this.alphasCumprod = computeAlphasCumprod(computeBetas(config));
-    this.finalAlphaCumprod = config.setAlphaToOne ? 1 : (this.alphasCumprod[0] ?? NaN);
+    this.alphasCumprod = trainingSchedule(config).alphasCumprod;
+    this.finalAlphaCumprod = finalAlphaCumprod(config, this.alphasCumprod);
     const n = config.numTrainTimesteps;
     this.timesteps = Array.from({ length: n }, (_, i) => n - 1 - i);
   }
@@ -65,6 +60,14 @@ export class DdimScheduler implements Scheduler {
       }
     }
     this.numInferenceSteps = n;
+  }
+
+  setBeginIndex(): void {
+    // DDIMScheduler has no set_begin_index; the pipeline's hasattr check skips it.
+  }
+
+  addNoise(original: Float32Array, noise: Float32Array, timestep: number): Float32Array {
+    return addNoiseAtAlphaCumprod(original, noise, this.alphaAt(timestep));
   }
 
   scaleModelInput(sample: Float32Array): Float32Array {

@@ -4,7 +4,14 @@ import { TorchGenerator } from '../math/torch-generator.ts';
 import { parseSchedulerConfig } from './config.ts';
 import type { DpmSolverMultistepScheduler } from './dpm-solver-multistep.ts';
 import { type SamplerId, createScheduler } from './index.ts';
-import { type GoldenCase, SD15_CONFIG, checkGolden, fakeEps, runTrajectory, toleranceRatio } from './test-support.ts';
+import {
+  type GoldenCase,
+  SD15_CONFIG,
+  checkGolden,
+  fakeEps,
+  runTrajectory,
+  toleranceRatio,
+} from '../../tests/support/scheduler-harness.ts';
 
 const dpm = (json: object = SD15_CONFIG, id: SamplerId = 'dpmpp-2m') =>
   createScheduler(id, parseSchedulerConfig(json)) as DpmSolverMultistepScheduler;

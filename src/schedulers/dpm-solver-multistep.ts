@@ -6,18 +6,18 @@
  * rounded `_sigma_to_t` timesteps), `convert_model_output` (data prediction x̂₀),
  * `dpm_solver_first_order_update`, `multistep_dpm_solver_second_order_update` and `step`
  * (first step and — with final_sigmas_type "zero", or lower_order_final under 15 steps — the
- * last step are first order). Scalars are float32 as in diffusers' 0-dim tensors, with torch's
+ * last step are first order), `set_begin_index` and `add_noise` (α_t·x₀ + σ_t·ε at the begin
+ * index). Scalars are float32 as in diffusers' 0-dim tensors, with torch's
  * SLEEF exp/log (not correctly rounded) so that the coefficients match to the last bit.
  * Golden values: tests/fixtures/schedulers/dpmpp-2m-sd15-20.json.
  */
 
 import { expF32, logF32 } from '../math/float32.ts';
+import { addNoiseWithCoefficients } from './add-noise.ts';
 import type { SchedulerConfig } from './config.ts';
 import {
   assertSameLength,
   assertSteps,
-  computeAlphasCumprod,
-  computeBetas,
   interpOnIndexGrid,
   karrasSigmas,
   logSigmas,
@@ -25,9 +25,10 @@ import {
   npLinspace,
   roundHalfEven,
   sigmaToT,
-  trainingSigmas,
 } from './noise-schedule.ts';
 import type { Scheduler } from './scheduler.ts';
+import { trainingSchedule } from './sigma-ops.ts';
+import { StepIndex } from './step-index.ts';
 
 const fround = Math.fround;
 
@@ -39,14 +40,14 @@ export class DpmSolverMultistepScheduler implements Scheduler {
   private readonly config: SchedulerConfig;
   private readonly trainSigmas: Float32Array;
   private numInferenceSteps: number | null = null;
-  private stepIndex: number | null = null;
+  private readonly index = new StepIndex();
   /** x̂₀ of the previous step (model_outputs[-2]) once there is one. */
   private previousX0: Float32Array | null = null;
   private lowerOrderNums = 0;
 
   constructor(config: SchedulerConfig) {
     this.config = config;
-    this.trainSigmas = trainingSigmas(computeAlphasCumprod(computeBetas(config)));
+    this.trainSigmas = trainingSchedule(config).sigmas;
     const n = config.numTrainTimesteps;
     this.timesteps = npLinspace(0, n - 1, n)
       .map(fround)
@@ -101,7 +102,17 @@ export class DpmSolverMultistepScheduler implements Scheduler {
     this.numInferenceSteps = timesteps.length;
     this.previousX0 = null;
     this.lowerOrderNums = 0;
-    this.stepIndex = null;
+    this.index.reset();
+  }
+
+  setBeginIndex(index: number): void {
+    this.index.setBegin(index);
+  }
+
+  addNoise(original: Float32Array, noise: Float32Array, timestep: number): Float32Array {
+    const i = this.index.forAddNoise(() => this.indexForTimestep(timestep));
+    const { alpha, sigma } = alphaSigma(this.sigmas[i] ?? NaN);
+    return addNoiseWithCoefficients(original, noise, alpha, sigma);
   }
 
   scaleModelInput(sample: Float32Array): Float32Array {
@@ -111,8 +122,7 @@ export class DpmSolverMultistepScheduler implements Scheduler {
   step(modelOutput: Float32Array, timestep: number, sample: Float32Array): Float32Array {
     assertSameLength(modelOutput, sample);
     if (this.numInferenceSteps === null) throw new Error('DPM++: call setTimesteps before step');
-    if (this.stepIndex === null) this.stepIndex = this.indexForTimestep(timestep);
-    const i = this.stepIndex;
+    const i = this.index.resolve(() => this.indexForTimestep(timestep));
     const len = this.timesteps.length;
     const c = this.config;
     const lowerOrderFinal = i === len - 1 && ((c.lowerOrderFinal && len < 15) || c.finalSigmasType === 'zero');
@@ -125,7 +135,7 @@ export class DpmSolverMultistepScheduler implements Scheduler {
         : this.secondOrderUpdate(modelOutput, sample, x0, previous, i);
     this.previousX0 = x0;
     if (this.lowerOrderNums < 2) this.lowerOrderNums += 1;
-    this.stepIndex = i + 1;
+    this.index.current = i + 1;
     return out;
   }
 

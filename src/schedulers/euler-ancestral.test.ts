@@ -13,7 +13,7 @@ import {
   fakeEps,
   runTrajectory,
   toleranceRatio,
-} from './test-support.ts';
+} from '../../tests/support/scheduler-harness.ts';
 
 const eulerA = (json: object) =>
   createScheduler('euler-a', parseSchedulerConfig(json)) as EulerAncestralDiscreteScheduler;

@@ -1,7 +1,7 @@
 /**
  * Euler a: a port of diffusers' `EulerAncestralDiscreteScheduler`
  * (scheduling_euler_ancestral_discrete.py, diffusers 58eb52c0) — `__init__`, `set_timesteps`,
- * `init_noise_sigma`, `scale_model_input` and `step`. Each step splits σ_to into σ_down (the
+ * `init_noise_sigma`, `scale_model_input`, `step`, `set_begin_index` and `add_noise`. Each step splits σ_to into σ_down (the
  * deterministic Euler target) and σ_up (fresh noise), and draws that noise with
  * `randn_tensor(model_output.shape, generator=...)` — at every step, including the last where
  * σ_up = 0, exactly as diffusers does, so the generator's stream stays aligned.
@@ -9,19 +9,19 @@
  */
 
 import type { TorchGenerator } from '../math/torch-generator.ts';
+import { addNoiseAtSigma } from './add-noise.ts';
 import type { SchedulerConfig } from './config.ts';
-import {
-  assertSameLength,
-  assertSteps,
-  computeAlphasCumprod,
-  computeBetas,
-  discreteTimesteps,
-  indexForTimestep,
-  interpOnIndexGrid,
-  trainingSigmas,
-} from './noise-schedule.ts';
+import { assertSameLength, assertSteps, indexForTimestep } from './noise-schedule.ts';
 import type { Scheduler } from './scheduler.ts';
-import { eulerInitNoiseSigma, fullTrainingSchedule, scaleBySigma, vPredictionScalars } from './sigma-ops.ts';
+import {
+  eulerFamilySchedule,
+  eulerInitNoiseSigma,
+  fullTrainingSchedule,
+  scaleBySigma,
+  trainingSchedule,
+  vPredictionScalars,
+} from './sigma-ops.ts';
+import { StepIndex } from './step-index.ts';
 
 const fround = Math.fround;
 
@@ -31,11 +31,11 @@ export class EulerAncestralDiscreteScheduler implements Scheduler {
   sigmas: Float32Array;
   private readonly config: SchedulerConfig;
   private readonly trainSigmas: Float32Array;
-  private stepIndex: number | null = null;
+  private readonly index = new StepIndex();
 
   constructor(config: SchedulerConfig) {
     this.config = config;
-    this.trainSigmas = trainingSigmas(computeAlphasCumprod(computeBetas(config)));
+    this.trainSigmas = trainingSchedule(config).sigmas;
     ({ timesteps: this.timesteps, sigmas: this.sigmas } = fullTrainingSchedule(this.trainSigmas));
   }
 
@@ -45,11 +45,19 @@ export class EulerAncestralDiscreteScheduler implements Scheduler {
 
   setTimesteps(numInferenceSteps: number): void {
     assertSteps(numInferenceSteps);
-    const c = this.config;
-    const timesteps = discreteTimesteps(c.timestepSpacing, c.numTrainTimesteps, numInferenceSteps, c.stepsOffset);
-    this.sigmas = Float32Array.from([...timesteps.map((t) => interpOnIndexGrid(t, this.trainSigmas)), 0]);
+    const { timesteps, sigmas } = eulerFamilySchedule(this.config, this.trainSigmas, numInferenceSteps, false);
+    this.sigmas = Float32Array.from([...sigmas, 0]);
     this.timesteps = timesteps;
-    this.stepIndex = null;
+    this.index.reset();
+  }
+
+  setBeginIndex(index: number): void {
+    this.index.setBegin(index);
+  }
+
+  addNoise(original: Float32Array, noise: Float32Array, timestep: number): Float32Array {
+    const i = this.index.forAddNoise(() => indexForTimestep(this.timesteps, fround(timestep)));
+    return addNoiseAtSigma(original, noise, this.sigmas[i] ?? NaN);
   }
 
   scaleModelInput(sample: Float32Array, timestep: number): Float32Array {
@@ -81,12 +89,11 @@ export class EulerAncestralDiscreteScheduler implements Scheduler {
       const derivative = fround(fround(x - pred) / sigma);
       out[k] = fround(x + fround(derivative * dt)) + fround((noise[k] ?? 0) * sigmaUp);
     }
-    this.stepIndex = i + 1;
+    this.index.current = i + 1;
     return out;
   }
 
   private initStepIndex(timestep: number): number {
-    if (this.stepIndex === null) this.stepIndex = indexForTimestep(this.timesteps, fround(timestep));
-    return this.stepIndex;
+    return this.index.resolve(() => indexForTimestep(this.timesteps, fround(timestep)));
   }
 }

@@ -12,7 +12,7 @@ import {
   checkGolden,
   runTrajectory,
   toleranceRatio,
-} from './test-support.ts';
+} from '../../tests/support/scheduler-harness.ts';
 
 const euler = (json: object) => createScheduler('euler', parseSchedulerConfig(json)) as EulerDiscreteScheduler;
 

@@ -2,26 +2,24 @@
  * Euler sampler: a port of diffusers' `EulerDiscreteScheduler` (scheduling_euler_discrete.py,
  * diffusers 58eb52c0) — `__init__`, `set_timesteps` (spacings, `np.interp` of sigmas, Karras
  * sigmas with `_sigma_to_t`, `final_sigmas_type`), `init_noise_sigma`, `scale_model_input` and
- * `step` with the default s_churn = 0 (no noise). Element-wise arithmetic is float32 in the
+ * `step` with the default s_churn = 0 (no noise), `set_begin_index` and the sigma-based `add_noise`
+ * (img2img, inpainting). Element-wise arithmetic is float32 in the
  * order torch evaluates it. Golden values: tests/fixtures/schedulers/euler-*.json.
  */
 
+import { addNoiseAtSigma } from './add-noise.ts';
 import type { SchedulerConfig } from './config.ts';
-import {
-  assertSameLength,
-  assertSteps,
-  computeAlphasCumprod,
-  computeBetas,
-  discreteTimesteps,
-  indexForTimestep,
-  interpOnIndexGrid,
-  karrasSigmas,
-  logSigmas,
-  sigmaToT,
-  trainingSigmas,
-} from './noise-schedule.ts';
+import { assertSameLength, assertSteps, indexForTimestep } from './noise-schedule.ts';
 import type { Scheduler } from './scheduler.ts';
-import { eulerInitNoiseSigma, fullTrainingSchedule, scaleBySigma, vPredictionScalars } from './sigma-ops.ts';
+import {
+  eulerFamilySchedule,
+  eulerInitNoiseSigma,
+  fullTrainingSchedule,
+  scaleBySigma,
+  trainingSchedule,
+  vPredictionScalars,
+} from './sigma-ops.ts';
+import { StepIndex } from './step-index.ts';
 
 const fround = Math.fround;
 
@@ -32,11 +30,11 @@ export class EulerDiscreteScheduler implements Scheduler {
   sigmas: Float32Array;
   private readonly config: SchedulerConfig;
   private readonly trainSigmas: Float32Array;
-  private stepIndex: number | null = null;
+  private readonly index = new StepIndex();
 
   constructor(config: SchedulerConfig) {
     this.config = config;
-    this.trainSigmas = trainingSigmas(computeAlphasCumprod(computeBetas(config)));
+    this.trainSigmas = trainingSchedule(config).sigmas;
     ({ timesteps: this.timesteps, sigmas: this.sigmas } = fullTrainingSchedule(this.trainSigmas));
   }
 
@@ -47,18 +45,20 @@ export class EulerDiscreteScheduler implements Scheduler {
   setTimesteps(numInferenceSteps: number): void {
     assertSteps(numInferenceSteps);
     const c = this.config;
-    let timesteps = discreteTimesteps(c.timestepSpacing, c.numTrainTimesteps, numInferenceSteps, c.stepsOffset);
-    let sigmas = timesteps.map((t) => interpOnIndexGrid(t, this.trainSigmas));
-    if (c.useKarrasSigmas) {
-      // Karras between the schedule's own first and last sigma, then timesteps mapped back.
-      const logs = logSigmas(this.trainSigmas);
-      sigmas = karrasSigmas(sigmas[sigmas.length - 1] ?? 0, sigmas[0] ?? 0, numInferenceSteps);
-      timesteps = sigmas.map((s) => sigmaToT(s, logs));
-    }
+    const { timesteps, sigmas } = eulerFamilySchedule(c, this.trainSigmas, numInferenceSteps, c.useKarrasSigmas);
     const last = c.finalSigmasType === 'sigma_min' ? this.sigmaMin() : 0;
     this.sigmas = Float32Array.from([...sigmas, last]);
     this.timesteps = timesteps.map(fround);
-    this.stepIndex = null;
+    this.index.reset();
+  }
+
+  setBeginIndex(index: number): void {
+    this.index.setBegin(index);
+  }
+
+  addNoise(original: Float32Array, noise: Float32Array, timestep: number): Float32Array {
+    const i = this.index.forAddNoise(() => indexForTimestep(this.timesteps, fround(timestep)));
+    return addNoiseAtSigma(original, noise, this.sigmas[i] ?? NaN);
   }
 
   scaleModelInput(sample: Float32Array, timestep: number): Float32Array {
@@ -85,7 +85,7 @@ export class EulerDiscreteScheduler implements Scheduler {
       const derivative = fround(fround(x - pred) / sigmaHat);
       out[k] = x + fround(derivative * dt);
     }
-    this.stepIndex = i + 1;
+    this.index.current = i + 1;
     return out;
   }
 
@@ -95,7 +95,6 @@ export class EulerDiscreteScheduler implements Scheduler {
   }
 
   private initStepIndex(timestep: number): number {
-    if (this.stepIndex === null) this.stepIndex = indexForTimestep(this.timesteps, fround(timestep));
-    return this.stepIndex;
+    return this.index.resolve(() => indexForTimestep(this.timesteps, fround(timestep)));
   }
 }

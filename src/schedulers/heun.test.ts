@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseSchedulerConfig } from './config.ts';
 import type { HeunDiscreteScheduler } from './heun.ts';
 import { createScheduler } from './index.ts';
-import { SD15_CONFIG, runTrajectory, toleranceRatio } from './test-support.ts';
+import { SD15_CONFIG, runTrajectory, toleranceRatio } from '../../tests/support/scheduler-harness.ts';
 
 // No diffusers trajectory for Heun in the shared set: these checks follow from the algorithm.
 

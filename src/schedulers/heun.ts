@@ -4,26 +4,23 @@
  * and 2n sigmas so that every step but the last calls the model twice), `init_noise_sigma`,
  * `scale_model_input` and `step`, whose first call of a pair stores the Euler derivative, dt and
  * sample and whose second averages the two derivatives (the trapezoidal rule). The final step
- * (σ_next = 0) stays a plain Euler step. Golden values: derived checks in heun.test.ts (no
+ * (σ_next = 0) stays a plain Euler step. `set_begin_index` / `add_noise` as Euler's (img2img
+ * slices the interleaved schedule at t_start · order, order = 2). Golden values: derived checks in heun.test.ts (no
  * diffusers trajectory in the shared set).
  */
 
+import { addNoiseAtSigma } from './add-noise.ts';
 import type { SchedulerConfig } from './config.ts';
-import {
-  assertSameLength,
-  assertSteps,
-  computeAlphasCumprod,
-  computeBetas,
-  discreteTimesteps,
-  indexForTimestep,
-  interpOnIndexGrid,
-  karrasSigmas,
-  logSigmas,
-  sigmaToT,
-  trainingSigmas,
-} from './noise-schedule.ts';
+import { assertSameLength, assertSteps, indexForTimestep } from './noise-schedule.ts';
 import type { Scheduler } from './scheduler.ts';
-import { eulerInitNoiseSigma, scaleBySigma, vPredictionScalars } from './sigma-ops.ts';
+import {
+  eulerFamilySchedule,
+  eulerInitNoiseSigma,
+  scaleBySigma,
+  trainingSchedule,
+  vPredictionScalars,
+} from './sigma-ops.ts';
+import { StepIndex } from './step-index.ts';
 
 const fround = Math.fround;
 
@@ -39,13 +36,13 @@ export class HeunDiscreteScheduler implements Scheduler {
   sigmas = new Float32Array(0);
   private readonly config: SchedulerConfig;
   private readonly trainSigmas: Float32Array;
-  private stepIndex: number | null = null;
+  private readonly index = new StepIndex();
   /** Set between the two halves of a Heun step (`dt is not None` in diffusers). */
   private pending: FirstOrderState | null = null;
 
   constructor(config: SchedulerConfig) {
     this.config = config;
-    this.trainSigmas = trainingSigmas(computeAlphasCumprod(computeBetas(config)));
+    this.trainSigmas = trainingSchedule(config).sigmas;
     // diffusers' __init__ calls set_timesteps(num_train_timesteps).
     this.setTimesteps(config.numTrainTimesteps);
   }
@@ -57,13 +54,7 @@ export class HeunDiscreteScheduler implements Scheduler {
   setTimesteps(numInferenceSteps: number): void {
     assertSteps(numInferenceSteps);
     const c = this.config;
-    let timesteps = discreteTimesteps(c.timestepSpacing, c.numTrainTimesteps, numInferenceSteps, c.stepsOffset);
-    let sigmas = timesteps.map((t) => interpOnIndexGrid(t, this.trainSigmas));
-    if (c.useKarrasSigmas) {
-      const logs = logSigmas(this.trainSigmas);
-      sigmas = karrasSigmas(sigmas[sigmas.length - 1] ?? 0, sigmas[0] ?? 0, numInferenceSteps);
-      timesteps = sigmas.map((s) => sigmaToT(s, logs));
-    }
+    const { timesteps, sigmas } = eulerFamilySchedule(c, this.trainSigmas, numInferenceSteps, c.useKarrasSigmas);
     const s = Float32Array.from([...sigmas, 0]);
     // sigmas: [s0, s1, s1, …, s(n−1), s(n−1), 0]; timesteps: [t0, t1, t1, …, t(n−1), t(n−1)].
     const interleaved = [s[0] ?? NaN];
@@ -75,7 +66,16 @@ export class HeunDiscreteScheduler implements Scheduler {
     for (let i = 1; i < t32.length; i++) ts.push(t32[i] ?? NaN, t32[i] ?? NaN);
     this.timesteps = ts;
     this.pending = null;
-    this.stepIndex = null;
+    this.index.reset();
+  }
+
+  setBeginIndex(index: number): void {
+    this.index.setBegin(index);
+  }
+
+  addNoise(original: Float32Array, noise: Float32Array, timestep: number): Float32Array {
+    const i = this.index.forAddNoise(() => indexForTimestep(this.timesteps, fround(timestep)));
+    return addNoiseAtSigma(original, noise, this.sigmas[i] ?? NaN);
   }
 
   scaleModelInput(sample: Float32Array, timestep: number): Float32Array {
@@ -123,12 +123,11 @@ export class HeunDiscreteScheduler implements Scheduler {
       }
       this.pending = null;
     }
-    this.stepIndex = i + 1;
+    this.index.current = i + 1;
     return out;
   }
 
   private initStepIndex(timestep: number): number {
-    if (this.stepIndex === null) this.stepIndex = indexForTimestep(this.timesteps, fround(timestep));
-    return this.stepIndex;
+    return this.index.resolve(() => indexForTimestep(this.timesteps, fround(timestep)));
   }
 }

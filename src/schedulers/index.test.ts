@@ -11,7 +11,7 @@ import {
   parseSchedulerConfig,
   prepareLatents,
 } from './index.ts';
-import { SD15_CONFIG, runTrajectory } from './test-support.ts';
+import { SD15_CONFIG, runTrajectory } from '../../tests/support/scheduler-harness.ts';
 
 describe('SAMPLERS', () => {
   it('lists the samplers with their A1111 labels', () => {

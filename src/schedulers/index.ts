@@ -15,7 +15,7 @@ import type { Scheduler } from './scheduler.ts';
 export type { SchedulerConfig } from './config.ts';
 export { parseSchedulerConfig } from './config.ts';
 export type { Scheduler } from './scheduler.ts';
-export { prepareLatents } from './prepare-latents.ts';
+export { prepareLatents, scaleByInitNoiseSigma } from './prepare-latents.ts';
 export { TorchGenerator } from '../math/torch-generator.ts';
 
 export type SamplerId = 'euler' | 'euler-a' | 'heun' | 'dpmpp-2m' | 'dpmpp-2m-karras' | 'ddim' | 'lcm';

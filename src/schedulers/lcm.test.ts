@@ -3,7 +3,12 @@ import common from '../../tests/fixtures/schedulers/common.json';
 import { parseSchedulerConfig } from './config.ts';
 import { createScheduler } from './index.ts';
 import type { LcmScheduler } from './lcm.ts';
-import { RecordingGenerator, SD15_CONFIG, runTrajectory, toleranceRatio } from './test-support.ts';
+import {
+  RecordingGenerator,
+  SD15_CONFIG,
+  runTrajectory,
+  toleranceRatio,
+} from '../../tests/support/scheduler-harness.ts';
 
 // No diffusers trajectory for LCM in the shared set: these checks follow from the algorithm.
 

@@ -4,21 +4,19 @@
  * k·i − 1, k = T // original_steps), `get_scalings_for_boundary_condition_discrete` and `step`:
  * x̂₀ from the model, the consistency boundary denoised = c_out·x̂₀ + c_skip·x, then fresh noise
  * at the next timestep's level (`randn_tensor` with the generator) on every step but the last.
+ * `set_begin_index` and DDPM's `add_noise` (img2img through StableDiffusionImg2ImgPipeline, which
+ * slices the strength-1 schedule; LCM's own `strength` argument is the LCM img2img pipeline's).
  * Scalars are float32 as in diffusers' 0-dim tensors. Golden values: derived checks in
  * lcm.test.ts (no diffusers trajectory in the shared set).
  */
 
 import type { TorchGenerator } from '../math/torch-generator.ts';
+import { addNoiseAtAlphaCumprod } from './add-noise.ts';
 import type { SchedulerConfig } from './config.ts';
-import {
-  assertSameLength,
-  assertSteps,
-  computeAlphasCumprod,
-  computeBetas,
-  indexForTimestep,
-  npLinspace,
-} from './noise-schedule.ts';
+import { assertSameLength, assertSteps, indexForTimestep, npLinspace } from './noise-schedule.ts';
 import type { Scheduler } from './scheduler.ts';
+import { finalAlphaCumprod, trainingSchedule } from './sigma-ops.ts';
+import { StepIndex } from './step-index.ts';
 
 const fround = Math.fround;
 
@@ -33,12 +31,12 @@ export class LcmScheduler implements Scheduler {
   private readonly alphasCumprod: Float32Array;
   private readonly finalAlphaCumprod: number;
   private numInferenceSteps: number | null = null;
-  private stepIndex: number | null = null;
+  private readonly index = new StepIndex();
 
   constructor(config: SchedulerConfig) {
     this.config = config;
-    this.alphasCumprod = computeAlphasCumprod(computeBetas(config));
-    this.finalAlphaCumprod = config.setAlphaToOne ? 1 : (this.alphasCumprod[0] ?? NaN);
+    this.alphasCumprod = trainingSchedule(config).alphasCumprod;
+    this.finalAlphaCumprod = finalAlphaCumprod(config, this.alphasCumprod);
     const n = config.numTrainTimesteps;
     this.timesteps = Array.from({ length: n }, (_, i) => n - 1 - i);
   }
@@ -67,7 +65,15 @@ export class LcmScheduler implements Scheduler {
     // `np.floor(np.linspace(0, len(origin), num=N, endpoint=False))`
     this.timesteps = npLinspace(0, origin.length, numInferenceSteps, false).map((x) => origin[Math.floor(x)] ?? NaN);
     this.numInferenceSteps = numInferenceSteps;
-    this.stepIndex = null;
+    this.index.reset();
+  }
+
+  setBeginIndex(index: number): void {
+    this.index.setBegin(index);
+  }
+
+  addNoise(original: Float32Array, noise: Float32Array, timestep: number): Float32Array {
+    return addNoiseAtAlphaCumprod(original, noise, this.alphaAt(timestep));
   }
 
   scaleModelInput(sample: Float32Array): Float32Array {
@@ -77,8 +83,7 @@ export class LcmScheduler implements Scheduler {
   step(modelOutput: Float32Array, timestep: number, sample: Float32Array, generator?: TorchGenerator): Float32Array {
     assertSameLength(modelOutput, sample);
     if (this.numInferenceSteps === null) throw new Error('LCM: call setTimesteps before step');
-    if (this.stepIndex === null) this.stepIndex = indexForTimestep(this.timesteps, timestep);
-    const i = this.stepIndex;
+    const i = this.index.resolve(() => indexForTimestep(this.timesteps, timestep));
     const isLast = i === this.numInferenceSteps - 1;
     if (!isLast && generator === undefined) throw new Error('LCM draws noise between steps: pass a TorchGenerator');
     const c = this.config;
@@ -104,7 +109,7 @@ export class LcmScheduler implements Scheduler {
     const isEpsilon = c.predictionType === 'epsilon';
     // randn_tensor(model_output.shape) on every step but the last: only numel matters.
     const noise = isLast || generator === undefined ? null : generator.randn([sample.length]);
-    this.stepIndex = i + 1;
+    this.index.current = i + 1;
 
     const out = new Float32Array(sample.length);
     for (let k = 0; k < out.length; k++) {

@@ -16,7 +16,7 @@ import {
   torchLinspaceF32,
   trainingSigmas,
 } from './noise-schedule.ts';
-import { SD15_CONFIG } from './test-support.ts';
+import { SD15_CONFIG } from '../../tests/support/scheduler-harness.ts';
 
 const f = Math.fround;
 

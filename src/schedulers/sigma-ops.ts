@@ -9,7 +9,56 @@
  * alias when the modules run unbundled (Node, Vitest), which made steps 2–3× slower.
  */
 
+import type { SchedulerConfig } from './config.ts';
+import {
+  computeAlphasCumprod,
+  computeBetas,
+  discreteTimesteps,
+  interpOnIndexGrid,
+  karrasSigmas,
+  logSigmas,
+  sigmaToT,
+  trainingSigmas,
+} from './noise-schedule.ts';
+
 const fround = Math.fround;
+
+/**
+ * The set-up every scheduler's `__init__` repeats in diffusers (betas → alphas → ᾱ cumprod →
+ * training sigmas `((1 − ᾱ)/ᾱ) ** 0.5`), done once here for all seven ports.
+ */
+export function trainingSchedule(config: SchedulerConfig): { alphasCumprod: Float32Array; sigmas: Float32Array } {
+  const alphasCumprod = computeAlphasCumprod(computeBetas(config));
+  return { alphasCumprod, sigmas: trainingSigmas(alphasCumprod) };
+}
+
+/** `final_alpha_cumprod` of DDIM and LCM: 1, or ᾱ₀ when set_alpha_to_one is false. */
+export function finalAlphaCumprod(config: SchedulerConfig, alphasCumprod: Float32Array): number {
+  return config.setAlphaToOne ? 1 : (alphasCumprod[0] ?? NaN);
+}
+
+/**
+ * The part of `set_timesteps` the Euler-family ports share (Euler, Heun; Euler a without Karras):
+ * timesteps by spacing, sigmas by `np.interp` on the training sigmas, or Karras sigmas between the
+ * schedule's own extremes with timesteps mapped back by `_sigma_to_t`. The final sigma is the
+ * caller's (it differs per class).
+ */
+export function eulerFamilySchedule(
+  config: SchedulerConfig,
+  trainSigmas: Float32Array,
+  numInferenceSteps: number,
+  useKarras: boolean,
+): { timesteps: number[]; sigmas: number[] } {
+  const c = config;
+  let timesteps = discreteTimesteps(c.timestepSpacing, c.numTrainTimesteps, numInferenceSteps, c.stepsOffset);
+  let sigmas = timesteps.map((t) => interpOnIndexGrid(t, trainSigmas));
+  if (useKarras) {
+    const logs = logSigmas(trainSigmas);
+    sigmas = karrasSigmas(sigmas[sigmas.length - 1] ?? 0, sigmas[0] ?? 0, numInferenceSteps);
+    timesteps = sigmas.map((s) => sigmaToT(s, logs));
+  }
+  return { timesteps, sigmas };
+}
 
 /** `sample / ((sigma**2 + 1) ** 0.5)` */
 export function scaleBySigma(sample: Float32Array, sigma: number): Float32Array {

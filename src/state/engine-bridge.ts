@@ -1,301 +1,176 @@
 /**
- * Connects the store to the engine worker: turns user intents into EngineRequests and
- * EngineEvents into state. The UI-side queue lives here so it can be shown and cleared; the
- * worker runs one generate at a time.
+ * The engine bridge: the engine worker's port plus the pure reducer (engine-events.ts), and the
+ * worker's supervisor. Every intent and every event goes through `run` / `dispatch`, which write
+ * the reduced state and then run its effects (messages are posted here; the rest go to the
+ * store's slices through `onEffect`).
+ *
+ * Supervision: a worker that crashes (`error`), sends what cannot be read (`messageerror`) or
+ * stops answering while a job runs (no message for `hangTimeoutMs` despite pings) is terminated
+ * and replaced; the reducer ends the running job with a clear message, keeps the queue, and
+ * loads the model again in the new worker. Restarts are capped (`maxRestarts` within a minute)
+ * so a model that kills its worker on load cannot loop forever.
  */
-import type { BackendChoice, EngineEvent, EngineRequest, ErrorCode, JobId, ModelRef } from '../protocol/messages.ts';
-import { validateParams, type GenerationParams } from '../protocol/params.ts';
-import { SAMPLERS } from '../schedulers/index.ts';
-import { DEFAULT_PARAMS, studio, type GalleryItem } from './store.ts';
+import type { EngineEvent, EngineRequest } from '../protocol/messages.ts';
+import type { TypedPort } from '../protocol/rpc.ts';
+import {
+  reduceEngineEvent,
+  type BridgeEvent,
+  type EngineData,
+  type EngineEffect,
+  type EngineLostReason,
+  type Reduction,
+} from './engine-events.ts';
 
-/** What the bridge needs of a Worker (so tests can pass any message port). */
-export interface EnginePort {
-  postMessage(message: EngineRequest): void;
+/** What the bridge needs of a Worker (so tests can pass an in-memory port). */
+export interface EnginePort extends TypedPort<EngineEvent, EngineRequest> {
   addEventListener(type: 'message', listener: (event: MessageEvent<EngineEvent>) => void): void;
   addEventListener(type: 'error', listener: (event: ErrorEvent) => void): void;
+  addEventListener(type: 'messageerror', listener: (event: MessageEvent) => void): void;
+  terminate(): void;
 }
 
-let port: EnginePort | null = null;
-let nextJob: JobId = 1;
-let loadJob: JobId | null = null;
-let currentModel: ModelRef | null = null;
-const listeners = new Set<(item: GalleryItem) => void>();
-
-export interface ModelLoadFailure {
-  model: ModelRef;
-  code: ErrorCode;
-  message: string;
-  /** The model file at fault, when the engine knows it. */
-  file: string | null;
-}
-const loadFailureListeners = new Set<(failure: ModelLoadFailure) => void>();
-
-/** Lets the model manager react when a stored model fails to load (e.g. re-download a file). */
-export function onModelLoadFailed(listener: (failure: ModelLoadFailure) => void): () => void {
-  loadFailureListeners.add(listener);
-  return () => loadFailureListeners.delete(listener);
+export interface SupervisionOptions {
+  /** While a job runs: this long without any message from the worker means it is hung. */
+  hangTimeoutMs?: number;
+  /** Restarts allowed within `restartWindowMs` before giving up. */
+  maxRestarts?: number;
+  restartWindowMs?: number;
 }
 
-/** The model the engine was last asked to load. */
-export const selectCurrentModelRef = (): ModelRef | null => currentModel;
-
-/** Lets persistence (the gallery DB) observe finished images without the bridge knowing it. */
-export function onImageAdded(listener: (item: GalleryItem) => void): () => void {
-  listeners.add(listener);
-  return () => listeners.delete(listener);
+export interface BridgeOptions extends SupervisionOptions {
+  /** Creates the engine worker (called again to replace one that died). */
+  connect: () => EnginePort;
+  read: () => EngineData;
+  write: (state: EngineData) => void;
+  /** Effects other than posting a message. */
+  onEffect: (effect: Exclude<EngineEffect, { type: 'send' }>) => void;
+  samplers: readonly string[];
+  now?: () => number;
 }
 
-const samplerIds = SAMPLERS.map((s) => s.id);
-
-export function connectEngine(enginePort: EnginePort): void {
-  port = enginePort;
-  port.addEventListener('message', (event) => handleEvent(event.data));
-  port.addEventListener('error', (event) => {
-    studio.setState({ notice: { kind: 'error', text: `The engine worker failed: ${event.message}` } });
-  });
-}
-
-function send(request: EngineRequest) {
-  if (!port) throw new Error('engine not connected');
-  port.postMessage(request);
-}
-
-export function loadModel(model: ModelRef, backend: BackendChoice = studio.getState().settings.backend): void {
-  currentModel = model;
-  loadJob = nextJob++;
-  studio.setState((s) => ({
-    engine: { ...s.engine, phase: 'loading', loadProgress: null },
-    settings: { ...s.settings, backend },
-  }));
-  send({ type: 'load', job: loadJob, model, backend });
-}
-
-export function reloadModel(backend?: BackendChoice): void {
-  if (currentModel) loadModel(currentModel, backend);
-}
-
-/** Validates the form; queues a job (or several presses' worth). Returns false when rejected. */
-export function generate(): boolean {
-  const state = studio.getState();
-  const model = state.engine.model;
-  if (!model || state.engine.phase !== 'ready') {
-    studio.setState({ notice: { kind: 'error', text: 'The model is not loaded yet.' } });
-    return false;
-  }
-  const issues = validateParams(state.params, { samplers: samplerIds, sizeMultiple: model.sizeMultiple });
-  studio.setState({ paramIssues: issues });
-  if (issues.length > 0) {
-    studio.setState({ notice: { kind: 'error', text: issues.map((i) => i.message).join(' ') } });
-    return false;
-  }
-  const job = { id: nextJob++, params: { ...state.params } };
-  studio.setState((s) => ({ queue: [...s.queue, job], notice: null }));
-  pump();
-  return true;
-}
-
-/** Starts the next queued job when nothing runs. */
-function pump() {
-  const state = studio.getState();
-  if (state.job || state.queue.length === 0 || state.engine.phase !== 'ready') return;
-  const [next, ...rest] = state.queue;
-  if (!next) return;
-  studio.setState({
-    queue: rest,
-    job: {
-      id: next.id,
-      params: next.params,
-      image: 0,
-      images: next.params.batchCount,
-      step: 0,
-      steps: next.params.steps,
-      preview: null,
-      cancelling: false,
-    },
-  });
-  send({ type: 'generate', job: next.id, params: next.params, preview: state.settings.livePreview });
-}
-
-let countTimer: ReturnType<typeof setTimeout> | null = null;
-let lastCountJob: JobId | null = null;
-
-/** Asks the worker's tokenizer for the counters, debounced so typing stays smooth. */
-export function requestTokenCount(delayMs = 120): void {
-  if (countTimer) clearTimeout(countTimer);
-  countTimer = setTimeout(() => {
-    countTimer = null;
-    const { params, engine } = studio.getState();
-    if (engine.phase !== 'ready') return;
-    lastCountJob = nextJob++;
-    send({ type: 'count-tokens', job: lastCountJob, prompt: params.prompt, negativePrompt: params.negativePrompt });
-  }, delayMs);
-}
-
-export function cancelJob(): void {
-  const job = studio.getState().job;
-  if (!job) return;
-  studio.setState({ job: { ...job, cancelling: true } });
-  send({ type: 'cancel', job: job.id });
-}
-
-export function clearQueue(): void {
-  studio.setState({ queue: [] });
-}
-
-/** Replaces queued work and cancels the running job: the newest input wins (Live mode). */
-export function generateLatest(): boolean {
-  clearQueue();
-  cancelJob();
-  return generate();
-}
-
-function handleEvent(event: EngineEvent) {
-  switch (event.type) {
-    case 'load-progress':
-      if (event.job === loadJob) {
-        studio.setState((s) => ({
-          engine: { ...s.engine, loadProgress: { file: event.file, loaded: event.loaded, total: event.total } },
-        }));
-      }
-      return;
-    case 'ready':
-      studio.setState((s) => ({
-        engine: {
-          phase: 'ready',
-          backend: event.backend,
-          adapter: event.adapter,
-          threads: event.threads,
-          crossOriginIsolated: event.crossOriginIsolated,
-          model: event.model,
-          loadProgress: null,
-        },
-        params: adaptParamsToModel(
-          s.params,
-          event.model,
-          s.engine.model !== null && s.engine.model.id !== event.model.id,
-        ),
-        notice: s.notice?.code === 'device-lost' ? null : s.notice,
-      }));
-      requestTokenCount(0);
-      pump();
-      return;
-    case 'token-count':
-      // Only the newest answer counts; older ones describe text that has changed since.
-      if (event.job === lastCountJob) {
-        studio.setState({
-          tokenCounts: {
-            prompt: event.prompt,
-            negativePrompt: event.negativePrompt,
-            fixedSequence: event.fixedSequence,
-          },
-        });
-      }
-      return;
-    case 'progress':
-      studio.setState((s) =>
-        s.job?.id === event.job
-          ? {
-              job: {
-                ...s.job,
-                image: event.image,
-                images: event.images,
-                step: event.step,
-                steps: event.steps,
-                preview: event.preview ?? s.job.preview,
-              },
-            }
-          : {},
-      );
-      return;
-    case 'image': {
-      const state = studio.getState();
-      const job = state.job?.id === event.job ? state.job : null;
-      if (!job) return;
-      const item: GalleryItem = {
-        id: `${Date.now().toString(36)}-${event.job}-${event.index}`,
-        params: { ...job.params, seed: event.seed, batchCount: 1 },
-        width: event.width,
-        height: event.height,
-        rgba: event.rgba,
-        png: null,
-        thumb: null,
-        dbKey: null,
-        job: event.job,
-        modelId: state.engine.model?.id ?? 'unknown',
-        backend: state.engine.backend,
-        timings: event.timings,
-        createdAt: Date.now(),
-      };
-      studio.setState((s) => ({ gallery: [item, ...s.gallery] }));
-      if (event.droppedTokens > 0) {
-        studio.setState({
-          notice: {
-            kind: 'info',
-            text: `This model reads one 77-token chunk: ${event.droppedTokens} token(s) at the end of the prompt were dropped.`,
-          },
-        });
-      }
-      for (const listener of listeners) listener(item);
-      return;
-    }
-    case 'done':
-    case 'cancelled':
-    case 'error': {
-      if (event.job === lastCountJob && event.type === 'error') return;
-      if (event.job === loadJob) {
-        loadJob = null;
-        if (event.type === 'error') {
-          studio.setState((s) => ({
-            engine: { ...s.engine, phase: 'error', loadProgress: null },
-            notice: { kind: 'error', text: `Could not load the model: ${event.message}`, code: event.code },
-          }));
-          if (currentModel) {
-            const failure = { model: currentModel, code: event.code, message: event.message, file: event.file ?? null };
-            for (const listener of loadFailureListeners) listener(failure);
-          }
-        }
-        return;
-      }
-      const job = studio.getState().job;
-      if (job?.id !== event.job) return;
-      const outcome = event.type === 'done' ? 'done' : event.type === 'cancelled' ? 'cancelled' : 'error';
-      studio.setState({ job: null, lastRun: { outcome, step: job.step, steps: job.steps } });
-      if (event.type === 'error') {
-        studio.setState({ notice: { kind: 'error', text: event.message, code: event.code } });
-        if (event.code === 'device-lost') {
-          studio.setState((s) => ({ engine: { ...s.engine, phase: 'error' } }));
-        }
-      }
-      pump();
-      return;
-    }
-    default: {
-      const unreachable: never = event;
-      console.warn('unknown engine event', unreachable);
-    }
-  }
+export interface EngineBridge {
+  /** Applies an intent (a pure function of the state) and runs its effects. */
+  run<R extends Reduction>(intent: (state: EngineData) => R): R;
+  /** Feeds one event through the reducer (the worker's, or the bridge's own `engine-lost`). */
+  dispatch(event: BridgeEvent): void;
+  /** Stops the heartbeat and terminates the worker. */
+  dispose(): void;
 }
 
 /**
- * Keeps the form valid for a newly loaded model: its default size and sampler when the model
- * changed or the form is untouched; on the first load, params restored from the last visit are
- * kept where the model accepts them.
+ * The default hang timeout. A WASM step of a real 512×512 model can take tens of seconds, and
+ * the worker answers pings only between U-Net calls, so this is generous; it also grows with the
+ * slowest gap seen so far (4×).
  */
-function adaptParamsToModel(
-  params: GenerationParams,
-  model: { width: number; height: number; defaultSampler: string; sizeMultiple: number },
-  modelChanged: boolean,
-): GenerationParams {
-  if (modelChanged || params === DEFAULT_PARAMS) {
-    return { ...params, width: model.width, height: model.height, sampler: model.defaultSampler };
+export const DEFAULT_HANG_TIMEOUT_MS = 120_000;
+
+export function createEngineBridge(options: BridgeOptions): EngineBridge {
+  const now = options.now ?? (() => performance.now());
+  const hangTimeoutMs = options.hangTimeoutMs ?? DEFAULT_HANG_TIMEOUT_MS;
+  const maxRestarts = options.maxRestarts ?? 3;
+  const restartWindowMs = options.restartWindowMs ?? 60_000;
+  const pingEveryMs = Math.max(50, Math.min(2_000, hangTimeoutMs / 4));
+
+  let port: EnginePort;
+  let generation = 0;
+  let lastHeard = now();
+  let slowestGap = 0;
+  let pingSeq = 0;
+  let heartbeat: ReturnType<typeof setInterval> | null = null;
+  const restarts: number[] = [];
+  /** Gave up after too many restarts; the next request (the person's "Reload model") starts a new one. */
+  let dead = false;
+
+  function attach(next: EnginePort) {
+    const mine = ++generation;
+    const current = () => mine === generation;
+    next.addEventListener('message', (event) => {
+      if (!current()) return;
+      const t = now();
+      if (options.read().job) slowestGap = Math.max(slowestGap, t - lastHeard);
+      lastHeard = t;
+      dispatch(event.data);
+    });
+    next.addEventListener('error', (event) => {
+      if (current()) replace('crashed', event.message || 'the worker raised an error');
+    });
+    next.addEventListener('messageerror', () => {
+      if (current()) replace('unreadable-message', 'a message from the worker could not be deserialized');
+    });
+    port = next;
+    lastHeard = now();
   }
-  const fits = (n: number) => n % model.sizeMultiple === 0;
-  const sizeOk = fits(params.width) && fits(params.height);
-  const samplerOk = samplerIds.some((id) => id === params.sampler);
-  if (sizeOk && samplerOk) return params;
+
+  function apply<R extends Reduction>(result: R): R {
+    options.write(result.state);
+    for (const effect of result.effects) {
+      if (effect.type === 'send' && dead) {
+        dead = false;
+        restarts.length = 0;
+        attach(options.connect());
+      }
+      if (effect.type === 'send') port.postMessage(effect.request);
+      else options.onEffect(effect);
+    }
+    syncHeartbeat();
+    return result;
+  }
+
+  function dispatch(event: BridgeEvent) {
+    apply(reduceEngineEvent(options.read(), event, { now: Date.now(), samplers: options.samplers }));
+  }
+
+  function syncHeartbeat() {
+    const running = options.read().job !== null;
+    if (running && heartbeat === null) {
+      lastHeard = now();
+      heartbeat = setInterval(check, pingEveryMs);
+    } else if (!running && heartbeat !== null) {
+      clearInterval(heartbeat);
+      heartbeat = null;
+    }
+  }
+
+  function check() {
+    const silent = now() - lastHeard;
+    const limit = Math.max(hangTimeoutMs, 4 * slowestGap);
+    if (silent >= limit) {
+      replace('hung', `no message from the engine worker for ${Math.round(silent / 1000)} s while a job ran`);
+    } else if (silent >= pingEveryMs) {
+      port.postMessage({ type: 'ping', job: ++pingSeq });
+    }
+  }
+
+  function replace(reason: EngineLostReason, detail: string) {
+    if (heartbeat !== null) clearInterval(heartbeat);
+    heartbeat = null;
+    try {
+      port.terminate();
+    } catch {
+      // Already gone.
+    }
+    generation += 1; // events still queued from the old worker are ignored
+    const t = now();
+    while (restarts.length > 0 && t - (restarts[0] as number) > restartWindowMs) restarts.shift();
+    const restarted = restarts.length < maxRestarts;
+    if (restarted) {
+      restarts.push(t);
+      attach(options.connect());
+    } else {
+      dead = true;
+    }
+    dispatch({ type: 'engine-lost', reason, detail, restarted });
+  }
+
+  attach(options.connect());
   return {
-    ...params,
-    ...(sizeOk ? {} : { width: model.width, height: model.height }),
-    ...(samplerOk ? {} : { sampler: model.defaultSampler }),
+    run: (intent) => apply(intent(options.read())),
+    dispatch,
+    dispose() {
+      if (heartbeat !== null) clearInterval(heartbeat);
+      heartbeat = null;
+      generation += 1;
+      port.terminate();
+    },
   };
 }

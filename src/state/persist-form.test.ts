@@ -1,20 +1,25 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { FORM_STORAGE_KEY, restoreForm } from './persist-form.ts';
-import { DEFAULT_PARAMS, initialState, studio } from './store.ts';
+import { DEFAULT_PARAMS, DEFAULT_SETTINGS } from './params-slice.ts';
+import { FORM_STORAGE_KEY, persistForm, restoreForm } from './persist-form.ts';
+import { createStudioStore, type StudioStore } from './store.ts';
 
 /** The one Storage method restoreForm uses, holding one stored value. */
-const storageWith = (value: string | null) =>
-  ({ getItem: (key: string) => (key === FORM_STORAGE_KEY ? value : null) }) as Storage;
+const storageWith = (value: string | null) => ({
+  getItem: (key: string) => (key === FORM_STORAGE_KEY ? value : null),
+});
+
+let store: StudioStore;
+beforeEach(() => {
+  store = createStudioStore();
+});
 
 describe('restoreForm', () => {
-  beforeEach(() => studio.setState(initialState, true));
-
   it('restores params and settings saved by the last visit', () => {
     const params = { ...DEFAULT_PARAMS, prompt: 'a red star', seed: '18446744073709551615', cfg: 6.5, width: 128 };
     const settings = { backend: 'wasm', livePreview: false, live: true };
-    restoreForm(storageWith(JSON.stringify({ params, settings })));
-    expect(studio.getState().params).toEqual(params);
-    expect(studio.getState().settings).toEqual(settings);
+    restoreForm(store, storageWith(JSON.stringify({ params, settings })));
+    expect(store.getState().params).toEqual(params);
+    expect(store.getState().settings).toEqual(settings);
   });
 
   it('keeps defaults for missing, mistyped or unknown values', () => {
@@ -22,14 +27,40 @@ describe('restoreForm', () => {
       params: { prompt: 42, steps: null, cfg: 'lots', width: 256, extra: 'ignored' },
       settings: { backend: 'quantum', livePreview: 'yes' },
     };
-    restoreForm(storageWith(JSON.stringify(stored)));
-    expect(studio.getState().params).toEqual({ ...DEFAULT_PARAMS, width: 256 });
-    expect(studio.getState().settings).toEqual(initialState.settings);
+    restoreForm(store, storageWith(JSON.stringify(stored)));
+    expect(store.getState().params).toEqual({ ...DEFAULT_PARAMS, width: 256 });
+    expect(store.getState().settings).toEqual(DEFAULT_SETTINGS);
   });
 
   it.each([['not json {'], ['"a string"'], ['null'], [null]])('ignores %j', (text) => {
-    restoreForm(storageWith(text));
-    expect(studio.getState().params).toBe(DEFAULT_PARAMS);
-    expect(studio.getState().settings).toEqual(initialState.settings);
+    restoreForm(store, storageWith(text));
+    expect(store.getState().params).toBe(DEFAULT_PARAMS);
+    expect(store.getState().settings).toEqual(DEFAULT_SETTINGS);
+  });
+});
+
+describe('persistForm', () => {
+  it('reports a write the browser refuses, once, and writes again when it can', async () => {
+    let full = true;
+    const written: string[] = [];
+    const storage = {
+      setItem: (_key: string, value: string) => {
+        if (full) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+        written.push(value);
+      },
+    };
+    const stop = persistForm(store, storage);
+    store.getState().setParam('prompt', 'a green triangle');
+    await new Promise((r) => setTimeout(r, 250));
+    expect(store.getState().notice).toMatchObject({ kind: 'error', source: 'storage' });
+    expect(store.getState().notice?.text).toMatch(/settings could not be saved/);
+    store.getState().dismissNotice();
+    store.getState().setParam('prompt', 'a green triangle, again');
+    await new Promise((r) => setTimeout(r, 250));
+    expect(store.getState().notice).toBeNull(); // not repeated on every keystroke
+    full = false;
+    store.getState().setParam('prompt', 'saved');
+    stop();
+    expect(JSON.parse(written.at(-1) ?? '{}').params.prompt).toBe('saved');
   });
 });

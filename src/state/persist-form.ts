@@ -1,10 +1,13 @@
 /**
  * Keeps the form's params and the studio settings across reloads (localStorage). Restored values
  * are checked field by field: anything missing or of the wrong type keeps its default, so an old
- * or hand-edited entry can never break the form.
+ * or hand-edited entry can never break the form. A write the browser refuses (storage full or
+ * disabled) is reported once in the notice bar, and again only after a write has succeeded.
  */
 import type { GenerationParams } from '../protocol/params.ts';
-import { DEFAULT_PARAMS, studio, type StudioSettings } from './store.ts';
+import { DEFAULT_PARAMS } from './params-slice.ts';
+import type { StudioStore } from './store.ts';
+import type { StudioSettings } from './types.ts';
 
 export const FORM_STORAGE_KEY = 'latent-studio.form.v1';
 
@@ -28,7 +31,7 @@ function pick<T extends object>(
 const finite = (v: unknown) => typeof v !== 'number' || Number.isFinite(v);
 const BACKENDS = ['auto', 'webgpu', 'wasm'];
 
-function read(storage: Storage): Stored | null {
+function read(storage: Pick<Storage, 'getItem'>): Stored | null {
   try {
     const text = storage.getItem(FORM_STORAGE_KEY);
     const parsed: unknown = text ? JSON.parse(text) : null;
@@ -39,32 +42,42 @@ function read(storage: Storage): Stored | null {
 }
 
 /** Applies what the last visit stored; call before the model loads. */
-export function restoreForm(storage: Storage = localStorage): void {
+export function restoreForm(store: StudioStore, storage: Pick<Storage, 'getItem'> = localStorage): void {
   const stored = read(storage);
   if (!stored) return;
   const params = pick<GenerationParams>(DEFAULT_PARAMS, stored.params, (_k, v) => finite(v));
-  const state = studio.getState();
+  const state = store.getState();
   const settings = pick<StudioSettings>(
     state.settings,
     stored.settings,
     (k, v) => k !== 'backend' || BACKENDS.includes(v as string),
   );
-  studio.setState({ params: { ...state.params, ...params }, settings: { ...state.settings, ...settings } });
+  store.setState({ params: { ...state.params, ...params }, settings: { ...state.settings, ...settings } });
 }
 
 /** Saves params and settings whenever they change (coalesced), and on page hide. */
-export function persistForm(storage: Storage = localStorage): () => void {
+export function persistForm(store: StudioStore, storage: Pick<Storage, 'setItem'> = localStorage): () => void {
   let timer: ReturnType<typeof setTimeout> | null = null;
+  let reported = false;
   const write = () => {
     timer = null;
-    const { params, settings } = studio.getState();
+    const { params, settings } = store.getState();
     try {
       storage.setItem(FORM_STORAGE_KEY, JSON.stringify({ params, settings }));
-    } catch {
-      // Storage full or disabled: the form still works, it just is not remembered.
+      reported = false;
+    } catch (error) {
+      // Storage full or disabled: the form still works, but the person must know it is not remembered.
+      if (reported) return;
+      reported = true;
+      store.getState().notify({
+        kind: 'error',
+        source: 'storage',
+        text: 'Your settings could not be saved for the next visit (the browser refused to store them; its storage may be full or disabled). They still apply in this tab.',
+        detail: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      });
     }
   };
-  const unsubscribe = studio.subscribe((s, prev) => {
+  const unsubscribe = store.subscribe((s, prev) => {
     if (s.params === prev.params && s.settings === prev.settings) return;
     if (timer === null) timer = setTimeout(write, 200);
   });
@@ -74,10 +87,10 @@ export function persistForm(storage: Storage = localStorage): () => void {
       write();
     }
   };
-  addEventListener('pagehide', flush);
+  globalThis.addEventListener?.('pagehide', flush);
   return () => {
     unsubscribe();
-    removeEventListener('pagehide', flush);
+    globalThis.removeEventListener?.('pagehide', flush);
     flush();
   };
 }

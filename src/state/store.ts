@@ -1,143 +1,53 @@
 /**
- * The studio's state: a framework-free zustand store with module-level actions (zustand's
- * vanilla pattern). The form's current `params` are separate from what produced each gallery
- * item. Sessions and tensors never live here; the engine bridge turns worker events into actions.
+ * The studio's one store: a framework-free zustand store made of slices (zustand's slices
+ * pattern), created once per page by `createStudioStore` (src/state/studio.ts holds the app's;
+ * each test makes its own). Each slice owns its facts and actions:
+ *
+ *   params   the form, settings, the notice bar            params-slice.ts
+ *   engine   engine status, running job, queue, token counts, pending requests;
+ *            intents and events reduced by engine-events.ts, sent by engine-bridge.ts
+ *                                                          engine-slice.ts
+ *   gallery  images, IndexedDB, cross-tab sync             gallery-slice.ts
+ *   models   catalog, stored models, downloads, storage    models-slice.ts
+ *   pwa      offline ready, update waiting                 pwa-slice.ts
+ *   image    img2img / inpaint source, mask, settings;
+ *            variation seeds, interpolation                image-slice.ts
+ *
+ * Mutable things that are not state (the ports, timers, a database handle) live in each
+ * slice's closure, so two stores never share anything.
  */
-import { createStore } from 'zustand/vanilla';
-import type {
-  Backend,
-  BackendChoice,
-  ErrorCode,
-  JobId,
-  ModelSummary,
-  PhaseTimings,
-  TokenCount,
-} from '../protocol/messages.ts';
-import type { GenerationParams, ParamIssue } from '../protocol/params.ts';
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import { createEngineSlice, type EngineSlice } from './engine-slice.ts';
+import { createGallerySlice, type GallerySlice } from './gallery-slice.ts';
+import { createImageSlice, type ImageSlice } from './image-slice.ts';
+import { createModelsSlice, type ModelsSlice } from './models-slice.ts';
+import { createParamsSlice, type ParamsSlice } from './params-slice.ts';
+import { createPwaSlice, type PwaSlice } from './pwa-slice.ts';
+import type { GenerationParams } from '../protocol/params.ts';
 
-export interface GalleryItem {
-  id: string;
-  params: GenerationParams;
-  width: number;
-  height: number;
-  /** Pixels as the engine sent them, kept only until the PNG is made (see state/gallery.ts). */
-  rgba: Uint8ClampedArray | null;
-  /** The PNG with its A1111 `parameters` chunk, and a small copy for the grid; null until made. */
-  png: Blob | null;
-  thumb: Blob | null;
-  /** IndexedDB key once saved; null while saving or when saving failed. */
-  dbKey: number | null;
-  /** The job that made it (Live mode replaces its own previous result). */
-  job: JobId | null;
-  modelId: string;
-  backend: Backend | null;
-  timings: PhaseTimings;
-  createdAt: number;
+export type Studio = ParamsSlice & EngineSlice & GallerySlice & ModelsSlice & PwaSlice & ImageSlice;
+export type StudioStore = StoreApi<Studio>;
+
+export function createStudioStore(): StudioStore {
+  return createStore<Studio>()((...a) => ({
+    ...createParamsSlice(...a),
+    ...createEngineSlice(...a),
+    ...createGallerySlice(...a),
+    ...createModelsSlice(...a),
+    ...createPwaSlice(...a),
+    ...createImageSlice(...a),
+  }));
 }
-
-export interface GalleryStatus {
-  /** Images in the gallery database (including ones not loaded into `gallery` yet). */
-  total: number;
-  /** More saved images exist below the loaded ones. */
-  hasMore: boolean;
-  loading: boolean;
-  /** False when IndexedDB is unavailable: images live for this session only. */
-  persistent: boolean;
-}
-
-export interface RunningJob {
-  id: JobId;
-  params: GenerationParams;
-  image: number;
-  images: number;
-  step: number;
-  steps: number;
-  preview: { rgba: Uint8ClampedArray; width: number; height: number } | null;
-  cancelling: boolean;
-}
-
-export interface QueuedJob {
-  id: JobId;
-  params: GenerationParams;
-}
-
-export interface EngineStatus {
-  phase: 'starting' | 'loading' | 'ready' | 'error';
-  backend: Backend | null;
-  adapter: string | null;
-  threads: number;
-  crossOriginIsolated: boolean;
-  model: ModelSummary | null;
-  loadProgress: { file: string; loaded: number; total: number } | null;
-}
-
-export interface Notice {
-  kind: 'error' | 'info';
-  text: string;
-  code?: ErrorCode;
-}
-
-export interface StudioSettings {
-  backend: BackendChoice;
-  livePreview: boolean;
-  /** As-you-type: every form change re-renders (debounced), newest input wins. */
-  live: boolean;
-}
-
-export interface StudioState {
-  params: GenerationParams;
-  paramIssues: ParamIssue[];
-  engine: EngineStatus;
-  job: RunningJob | null;
-  queue: QueuedJob[];
-  gallery: GalleryItem[];
-  galleryStatus: GalleryStatus;
-  notice: Notice | null;
-  settings: StudioSettings;
-  /** How the last job ended and how far it got, so the progress bar keeps showing "N / N". */
-  lastRun: { outcome: 'done' | 'cancelled' | 'error'; step: number; steps: number } | null;
-  /** Live token counters for the prompt boxes (null until the model's tokenizer answers). */
-  tokenCounts: { prompt: TokenCount; negativePrompt: TokenCount; fixedSequence: boolean } | null;
-}
-
-export const DEFAULT_PARAMS: GenerationParams = {
-  prompt: 'a big red circle on a blue background',
-  negativePrompt: '',
-  seed: '1',
-  steps: 20,
-  cfg: 7,
-  sampler: 'euler',
-  width: 64,
-  height: 64,
-  batchCount: 1,
-};
-
-export const initialState: StudioState = {
-  params: DEFAULT_PARAMS,
-  paramIssues: [],
-  engine: {
-    phase: 'starting',
-    backend: null,
-    adapter: null,
-    threads: 1,
-    crossOriginIsolated: false,
-    model: null,
-    loadProgress: null,
-  },
-  job: null,
-  queue: [],
-  gallery: [],
-  galleryStatus: { total: 0, hasMore: false, loading: false, persistent: true },
-  notice: null,
-  settings: { backend: 'auto', livePreview: true, live: false },
-  tokenCounts: null,
-  lastRun: null,
-};
-
-export const studio = createStore<StudioState>()(() => initialState);
 
 // ── selectors ────────────────────────────────────────────────────────────────
-export const selectIsBusy = (s: StudioState) => s.job !== null;
-export const selectCanGenerate = (s: StudioState) => s.engine.phase === 'ready';
-export const selectIssueFor = (field: keyof GenerationParams) => (s: StudioState) =>
+export const selectCanGenerate = (s: Studio) => s.engine.phase === 'ready';
+export const selectIssueFor = (field: keyof GenerationParams) => (s: Studio) =>
   s.paramIssues.find((i) => i.field === field)?.message ?? null;
+/** Why leaving the page now would lose something (a job, queued work, an image being saved). */
+export function selectUnloadRisk(s: Studio): string | null {
+  if (s.galleryStatus.saving > 0) return 'an image is still being saved to the gallery';
+  if (s.job) return 'an image is being generated';
+  if (s.queue.length > 0) return `${s.queue.length} job(s) are queued`;
+  // A download is not a risk: it resumes where it stopped after the reload.
+  return null;
+}

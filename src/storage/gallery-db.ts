@@ -2,6 +2,7 @@
  * The gallery's IndexedDB (through idb): one record per image with its PNG (parameters chunk
  * included), a thumbnail and what produced it. Keys auto-increment, so key order is creation
  * order and "newest first" is a backwards cursor; pages continue below the last key read.
+ * Main thread (the gallery slice, src/state/gallery-slice.ts).
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { Backend, PhaseTimings } from '../protocol/messages.ts';
@@ -34,6 +35,8 @@ export interface GalleryPage {
 
 export interface GalleryDb {
   add(record: Omit<GalleryRecord, 'key'>): Promise<number>;
+  /** One record by key (another tab's new image), or null when it is gone. */
+  get(key: number): Promise<GalleryRecord | null>;
   /** Newest first, records with keys below `before` (all when null). */
   page(before: number | null, limit: number): Promise<GalleryPage>;
   count(): Promise<number>;
@@ -51,6 +54,7 @@ export async function openGalleryDb(name = 'latent-studio-gallery'): Promise<Gal
   });
   return {
     add: (record) => db.add('images', record as GalleryRecord),
+    get: async (key) => (await db.get('images', key)) ?? null,
     async page(before, limit) {
       const range = before === null ? null : IDBKeyRange.upperBound(before, true);
       const records: GalleryRecord[] = [];

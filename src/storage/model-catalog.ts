@@ -34,6 +34,8 @@ export interface ModelNeeds {
   largestWeightBytes?: number;
   /** Rough GPU memory to run it at the default size. */
   estimatedGpuBytes?: number;
+  /** Memory the WASM backend needs (vs WebAssembly's 4 GiB), measured on the replicas. */
+  wasmBytes?: number;
 }
 
 export interface CatalogModel {
@@ -54,7 +56,26 @@ export interface CatalogModel {
   dtypes?: Record<string, string>;
   tokenizer?: { source: string; padTokenId?: number };
   needs: ModelNeeds;
+  /**
+   * Set only on entries of the studio's own catalog (models/catalog.json). Nothing else may
+   * replace them (see {@link mergeCatalog}), and only they may be `kind: "app"`.
+   */
+  builtIn?: true;
+  /** The catalog that declared an entry from elsewhere (`?catalog=`), as shown to the person. */
+  catalogOrigin?: string;
 }
+
+/**
+ * How far a catalog is trusted (issue 10, "a `?catalog=` link can replace the embedded model"):
+ * - `built-in`: models/catalog.json, shipped with the app;
+ * - `extra`: a `?catalog=<url>` catalog. Its ids are namespaced with the catalog's host
+ *   (`mirror.example/sd-turbo`), so they can never equal a built-in id, and what the status line,
+ *   the model card and every saved PNG's `Model:` show names where the entry came from; its
+ *   names say "from <host>"; it may not declare `kind: "app"` (files served as the app's own);
+ * - `stored`: an entry saved with a downloaded model, read back from OPFS: ids kept as stored
+ *   (already namespaced when they came from an extra catalog), never `app`, never built-in.
+ */
+export type CatalogTrust = { kind: 'built-in' } | { kind: 'extra'; url: string } | { kind: 'stored' };
 
 const HF = 'https://huggingface.co';
 
@@ -80,12 +101,38 @@ function parseFile(x: unknown, modelId: string): CatalogFile {
   return file;
 }
 
-/** Parses catalog JSON; `base` resolves relative folder URLs (the app's own models). */
-export function parseCatalog(json: unknown, base: string): CatalogModel[] {
+/** Longest catalog document read (the shipped one is ~4 KB); larger JSON is refused unparsed. */
+export const MAX_CATALOG_BYTES = 1 << 20;
+/** Most models one catalog may list. */
+export const MAX_CATALOG_MODELS = 200;
+
+const ID_PATTERN = /^[A-Za-z0-9][^\s\\"<>]{0,199}$/;
+
+/**
+ * Parses catalog JSON; `base` resolves relative folder URLs (the app's own models). `trust` says
+ * who wrote it (see {@link CatalogTrust}); the default is the studio's own catalog. Throws an
+ * Error whose message says what is wrong; a catalog that breaks a trust rule is refused whole.
+ * Linear in the size of the document: every string is checked once, ids by an anchored pattern
+ * with no nested repetition.
+ */
+export function parseCatalog(json: unknown, base: string, trust: CatalogTrust = { kind: 'built-in' }): CatalogModel[] {
   if (!isRecord(json) || !Array.isArray(json['models'])) throw new Error('catalog: expected { "models": [...] }');
+  if (json['models'].length > MAX_CATALOG_MODELS)
+    throw new Error(`catalog: lists ${json['models'].length} models; at most ${MAX_CATALOG_MODELS} are read`);
+  const origin = trust.kind === 'extra' ? new URL(trust.url, base).host : null;
+  const seen = new Set<string>();
   return json['models'].map((m): CatalogModel => {
     if (!isRecord(m)) throw new Error('catalog: each model must be an object');
-    const id = str(m['id'], 'model id');
+    const declared = str(m['id'], 'model id');
+    if (!ID_PATTERN.test(declared))
+      throw new Error(`catalog: model id ${JSON.stringify(declared.slice(0, 60))} is not a valid id`);
+    if (trust.kind !== 'built-in' && m['kind'] === 'app')
+      throw new Error(
+        `catalog: ${JSON.stringify(declared)} declares kind "app"; only the studio's own catalog ships models with the app`,
+      );
+    const id = origin ? `${origin}/${declared}` : declared;
+    if (seen.has(id)) throw new Error(`catalog: the id ${JSON.stringify(declared)} appears twice`);
+    seen.add(id);
     const repo = typeof m['repo'] === 'string' ? m['repo'] : undefined;
     const revision = typeof m['revision'] === 'string' ? m['revision'] : 'main';
     const rawBase =
@@ -103,10 +150,14 @@ export function parseCatalog(json: unknown, base: string): CatalogModel[] {
           data: str(e['data'], `${id} externalData.data`),
         }))
       : [];
+    const declaredName = typeof m['name'] === 'string' && m['name'].trim() !== '' ? m['name'].slice(0, 120) : declared;
+    const description = typeof m['description'] === 'string' ? m['description'].slice(0, 2000) : '';
     const model: CatalogModel = {
       id,
-      name: typeof m['name'] === 'string' ? m['name'] : id,
-      description: typeof m['description'] === 'string' ? m['description'] : '',
+      name: origin ? `${declaredName} · from ${origin}` : declaredName,
+      description: origin
+        ? `From the catalog at ${origin}; files from ${new URL(baseUrl).host}. ${description}`
+        : description,
       kind,
       baseUrl,
       files,
@@ -121,11 +172,15 @@ export function parseCatalog(json: unknown, base: string): CatalogModel[] {
       needs: { shaderF16: needs['shaderF16'] === true },
     };
     if (repo) model.repo = repo;
+    if (trust.kind === 'built-in') model.builtIn = true;
+    if (origin) model.catalogOrigin = origin;
     if (typeof m['license'] === 'string') model.license = m['license'];
     const largest = num(needs['largestWeightBytes']);
     if (largest !== undefined) model.needs.largestWeightBytes = largest;
     const gpu = num(needs['estimatedGpuBytes']);
     if (gpu !== undefined) model.needs.estimatedGpuBytes = gpu;
+    const wasm = num(needs['wasmBytes']);
+    if (wasm !== undefined) model.needs.wasmBytes = wasm;
     if (isRecord(m['dtypes'])) {
       model.dtypes = Object.fromEntries(
         Object.entries(m['dtypes']).filter((e): e is [string, string] => typeof e[1] === 'string'),
@@ -141,6 +196,39 @@ export function parseCatalog(json: unknown, base: string): CatalogModel[] {
   });
 }
 
+/**
+ * Adds `incoming` entries to `current`: a new id is added, an id already listed is replaced by
+ * the newer entry, except that a built-in entry is never replaced or shadowed (an entry that
+ * would is dropped and reported in `refused`).
+ */
+export function mergeCatalog(
+  current: readonly CatalogModel[],
+  incoming: readonly CatalogModel[],
+): { catalog: CatalogModel[]; refused: string[] } {
+  const byId = new Map(current.map((m) => [m.id, m]));
+  const refused: string[] = [];
+  for (const m of incoming) {
+    const existing = byId.get(m.id);
+    if (existing?.builtIn && !m.builtIn) refused.push(m.id);
+    else byId.set(m.id, m);
+  }
+  return { catalog: [...byId.values()], refused };
+}
+
+/** Reads a catalog response with the size cap applied before JSON.parse. */
+export async function readCatalogResponse(response: Response): Promise<unknown> {
+  const declared = Number(response.headers.get('content-length') ?? NaN);
+  if (Number.isFinite(declared) && declared > MAX_CATALOG_BYTES)
+    throw new Error(`catalog: ${declared} bytes; at most ${MAX_CATALOG_BYTES} are read`);
+  const text = await response.text();
+  if (text.length > MAX_CATALOG_BYTES) throw new Error(`catalog: over ${MAX_CATALOG_BYTES} bytes; not read`);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new Error('catalog: not valid JSON');
+  }
+}
+
 /** Total bytes of a model's files (exact where known, approximate otherwise). */
 export const modelBytes = (model: CatalogModel) => model.files.reduce((n, f) => n + (f.size ?? f.approxSize ?? 0), 0);
 
@@ -152,6 +240,15 @@ export function downloadJobOf(model: CatalogModel): DownloadJob {
     sha256: f.sha256 ?? null,
   }));
   return { modelId: model.id, files, entry: model };
+}
+
+/**
+ * Why a fetch of `url` failed before any answer, as the person can act on it: the browser gives
+ * no reason (offline, DNS, CORS and the studio's own CSP all read "Failed to fetch").
+ */
+export function unreachable(url: string): string {
+  const host = new URL(url).host;
+  return `Could not reach ${host}: the network is down, the server does not allow this site (CORS), or the studio's security policy does not list ${host} (it allows this site and Hugging Face).`;
 }
 
 /** "owner/name" (a Hugging Face repo id) or an http(s) URL of a model folder. */
@@ -213,11 +310,9 @@ export async function probeSize(url: string, fetchImpl: typeof fetch = fetch): P
 /** Inspects a custom model folder and describes it as a catalog entry (nothing is stored). */
 export async function inspectCustomModel(input: string, fetchImpl: typeof fetch = fetch): Promise<CatalogModel> {
   const { baseUrl, repo } = resolveCustomSource(input);
-  const indexResponse = await fetchImpl(new URL('model_index.json', baseUrl).href, { cache: 'no-store' }).catch(
-    (error: unknown) => {
-      throw new Error(`Could not reach ${baseUrl}: ${String(error)}`);
-    },
-  );
+  const indexResponse = await fetchImpl(new URL('model_index.json', baseUrl).href, { cache: 'no-store' }).catch(() => {
+    throw new Error(unreachable(baseUrl));
+  });
   if (!indexResponse.ok)
     throw new Error(
       `${baseUrl} has no model_index.json (the server answered ${indexResponse.status}); is it a diffusers ONNX folder?`,

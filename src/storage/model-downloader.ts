@@ -1,68 +1,26 @@
 /**
- * Downloads a model's files into a ModelStore: resumable, verified, with progress.
+ * Downloads a model's files into a ModelStore: resumable, verified, with progress. Runs in the
+ * download worker (OPFS) and in Node (tests), wherever `fetch` and a store exist.
  *
  * Per file: skip it if the manifest already lists it; otherwise ask for the missing tail with a
- * single `Range: bytes=N-` header (N = bytes already on disk) and append only on a 206 whose
- * Content-Range starts at N; a 200 (or any other answer) restarts the file from zero. A dropped
- * connection keeps the bytes received so far and resumes, with backoff, a few times in a row;
- * 5xx answers are retried the same way; 404 fails at once. When the bytes stop, the size on disk
- * must equal the server's total (and the catalog's size where it knows one), and the sha256 of
- * what was *stored* (read back from the store, not the bytes that passed through memory) must
- * match where the catalog knows it. Only then does the manifest list the file. A quota error
- * removes that file's partial bytes and stops; everything else already stored stays.
- *
- * Runs wherever `fetch` and a store exist: the download worker (OPFS) and Node (tests).
+ * single `Range: bytes=N-` header and let `classifyRangeResponse` (range-response.ts) say what
+ * the answer means. A dropped connection keeps the bytes received so far and resumes, with
+ * backoff, a few times in a row; 5xx answers and a size the server announces wrongly are
+ * retried the same way; 404 fails at once. When the bytes stop, the size on disk must equal the
+ * server's total (and the catalog's where it knows one), and the sha256 of what was *stored*
+ * (read back from the store) must match where the catalog knows it. Only then does the manifest
+ * list the file. A quota error removes that file's partial bytes and stops; everything else
+ * already stored stays. Progress and speed: progress-meter.ts.
  */
+import type { DownloadFile, DownloadJob, DownloadProgress, FileProgress } from './download-types.ts';
+import { DownloadError } from './download-types.ts';
 import { isQuotaError, type FileWriter, type ModelStore, type StoredModelManifest } from './model-store.ts';
-import { Sha256 } from './sha256.ts';
+import { createProgressMeter, type ProgressMeter } from './progress-meter.ts';
+import { classifyRangeResponse, describeSizes, sizeMismatch } from './range-response.ts';
+import { sha256OfStored } from './stored-file.ts';
 
-export interface DownloadFile {
-  /** Path inside the model folder, e.g. "unet/model.onnx". */
-  path: string;
-  url: string;
-  /** Exact size in bytes, when known; verified. */
-  size: number | null;
-  sha256: string | null;
-}
-
-export interface DownloadJob {
-  modelId: string;
-  files: DownloadFile[];
-  /** Saved in the manifest so the model can be listed and loaded offline. */
-  entry: unknown;
-}
-
-export type DownloadErrorCode = 'quota' | 'not-found' | 'http' | 'network' | 'size-mismatch' | 'checksum' | 'aborted';
-
-export class DownloadError extends Error {
-  constructor(
-    readonly code: DownloadErrorCode,
-    message: string,
-    readonly file: string | null = null,
-  ) {
-    super(message);
-    this.name = 'DownloadError';
-  }
-}
-
-export type FileState = 'pending' | 'downloading' | 'verifying' | 'stored' | 'error';
-
-export interface FileProgress {
-  path: string;
-  state: FileState;
-  loaded: number;
-  total: number | null;
-}
-
-export interface DownloadProgress {
-  modelId: string;
-  files: FileProgress[];
-  loaded: number;
-  /** Sum of the known totals (null while a file's size is still unknown). */
-  total: number | null;
-  bytesPerSecond: number;
-  etaSeconds: number | null;
-}
+export * from './download-types.ts';
+export { parseContentRange } from './range-response.ts';
 
 export interface DownloadOptions {
   store: ModelStore;
@@ -77,22 +35,7 @@ export interface DownloadOptions {
   flushEvery?: number;
 }
 
-const formatMB = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
-
-function abortError(path: string | null): DownloadError {
-  return new DownloadError('aborted', 'The download was paused.', path);
-}
-
-// Parses a Content-Range header: "bytes 100-199/1000", or "bytes */1000" on a 416.
-export function parseContentRange(header: string | null): { start: number | null; total: number | null } | null {
-  if (!header) return null;
-  const match = /^bytes\s+(?:(\d+)-(\d+)|\*)\/(\d+|\*)$/i.exec(header.trim());
-  if (!match) return null;
-  return {
-    start: match[1] === undefined ? null : Number(match[1]),
-    total: match[3] === undefined || match[3] === '*' ? null : Number(match[3]),
-  };
-}
+const abortError = (path: string | null) => new DownloadError('aborted', 'The download was paused.', path);
 
 export async function readManifestOrNew(
   store: ModelStore,
@@ -103,25 +46,13 @@ export async function readManifestOrNew(
   return existing ?? { version: 1, id: modelId, entry, files: {} };
 }
 
-/** Streams a stored file through SHA-256. */
-export async function sha256OfStored(
-  store: ModelStore,
-  modelId: string,
-  path: string,
-  onBytes?: (n: number) => void,
-): Promise<string | null> {
-  const blob = await store.read(modelId, path);
-  if (!blob) return null;
-  const hash = new Sha256();
-  const reader = blob.stream().getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    hash.update(value);
-    onBytes?.(value.length);
-  }
-  return hash.hex();
-}
+/**
+ * What one request for a file came to: a failure to retry with backoff (one that brought new
+ * bytes, such as a dropped connection, restarts the count), or all the bytes (to verify).
+ */
+type Attempt =
+  | { kind: 'failed'; error: DownloadError; newBytes?: boolean }
+  | { kind: 'fetched'; total: number | null; newBytes: boolean };
 
 export async function downloadModel(job: DownloadJob, options: DownloadOptions): Promise<StoredModelManifest> {
   const { store, signal } = options;
@@ -130,10 +61,11 @@ export async function downloadModel(job: DownloadJob, options: DownloadOptions):
   const retries = options.retries ?? 4;
   const retryDelayMs = options.retryDelayMs ?? 500;
   const flushEvery = options.flushEvery ?? 8 * 1024 * 1024;
+  const id = job.modelId;
 
-  const manifest = await readManifestOrNew(store, job.modelId, job.entry);
+  const manifest = await readManifestOrNew(store, id, job.entry);
   manifest.entry = job.entry;
-  await store.writeManifest(job.modelId, manifest);
+  await store.writeManifest(id, manifest);
 
   const files: FileProgress[] = job.files.map((f) => {
     const stored = manifest.files[f.path];
@@ -141,30 +73,11 @@ export async function downloadModel(job: DownloadJob, options: DownloadOptions):
       ? { path: f.path, state: 'stored', loaded: stored.size, total: stored.size }
       : { path: f.path, state: 'pending', loaded: 0, total: f.size };
   });
-
-  // Speed: bytes received in this session over a sliding window (resumed bytes don't count).
-  const samples: { t: number; bytes: number }[] = [];
-  let received = 0;
-  const report = () => {
-    if (!options.onProgress) return;
-    const t = now();
-    samples.push({ t, bytes: received });
-    while (samples.length > 2 && t - (samples[0] as { t: number }).t > 3000) samples.shift();
-    const first = samples[0] as { t: number; bytes: number };
-    const dt = (t - first.t) / 1000;
-    const bytesPerSecond = dt > 0.2 ? (received - first.bytes) / dt : 0;
-    const loaded = files.reduce((n, f) => n + f.loaded, 0);
-    const total = files.every((f) => f.total !== null) ? files.reduce((n, f) => n + (f.total ?? 0), 0) : null;
-    options.onProgress({
-      modelId: job.modelId,
-      files: files.map((f) => ({ ...f })),
-      loaded,
-      total,
-      bytesPerSecond,
-      etaSeconds: total !== null && bytesPerSecond > 0 ? Math.max(0, (total - loaded) / bytesPerSecond) : null,
-    });
-  };
-  report();
+  const meter = createProgressMeter(id, files, {
+    now,
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  });
+  meter.report();
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve, reject) => {
@@ -180,6 +93,7 @@ export async function downloadModel(job: DownloadJob, options: DownloadOptions):
       );
     });
 
+  /** The per-file loop: attempt, then verify, until the file is stored or an error is final. */
   async function downloadFile(file: DownloadFile, progress: FileProgress): Promise<void> {
     let failures = 0;
     let checksumFailures = 0;
@@ -188,156 +102,135 @@ export async function downloadModel(job: DownloadJob, options: DownloadOptions):
       if (failures > retries) throw error;
       await sleep(retryDelayMs * 2 ** (failures - 1));
     };
-
     for (;;) {
       if (signal?.aborted) throw abortError(file.path);
-      let existing = (await store.size(job.modelId, file.path)) ?? 0;
-      if (file.size !== null && existing > file.size) {
-        await store.remove(job.modelId, file.path);
-        existing = 0;
-      }
-      progress.loaded = existing;
-      progress.state = 'downloading';
-      report();
-
-      let total: number | null = file.size;
-      if (file.size === null || existing < file.size) {
-        let response: Response;
-        try {
-          response = await fetchImpl(file.url, {
-            headers: existing > 0 ? { Range: `bytes=${existing}-` } : {},
-            cache: 'no-store',
-            ...(signal ? { signal } : {}),
-          });
-        } catch (error) {
-          if (signal?.aborted) throw abortError(file.path);
-          await retryOrThrow(
-            new DownloadError('network', `Could not reach the server for ${file.path}: ${String(error)}`, file.path),
-          );
-          continue;
-        }
-
-        let append = false;
-        if (response.status === 206) {
-          const range = parseContentRange(response.headers.get('content-range'));
-          if (range?.start === existing) {
-            append = true;
-            total = range.total ?? (existing + Number(response.headers.get('content-length') ?? NaN) || null);
-          } else {
-            // A range we did not ask for: start the file over.
-            await response.body?.cancel().catch(() => undefined);
-            await store.remove(job.modelId, file.path);
-            await retryOrThrow(
-              new DownloadError('http', `${file.path}: the server answered a different byte range.`, file.path),
-            );
-            continue;
-          }
-        } else if (response.status === 416 && existing > 0) {
-          const range = parseContentRange(response.headers.get('content-range'));
-          await response.body?.cancel().catch(() => undefined);
-          if (range?.total === existing) {
-            total = existing;
-          } else {
-            await store.remove(job.modelId, file.path);
-            continue;
-          }
-        } else if (response.status === 200) {
-          const length = response.headers.get('content-length');
-          total = length === null ? null : Number(length);
-        } else if (response.status === 404 || response.status === 410) {
-          await response.body?.cancel().catch(() => undefined);
-          throw new DownloadError(
-            'not-found',
-            `${file.path} was not found on the server (${response.status}): ${file.url}`,
-            file.path,
-          );
-        } else {
-          await response.body?.cancel().catch(() => undefined);
-          const error = new DownloadError(
-            'http',
-            `The server answered ${response.status} for ${file.path}.`,
-            file.path,
-          );
-          if (response.status >= 500 || response.status === 429 || response.status === 408) {
-            await retryOrThrow(error);
-            continue;
-          }
-          throw error;
-        }
-
-        if (file.size !== null && total !== null && total !== file.size) {
-          await response.body?.cancel().catch(() => undefined);
-          throw new DownloadError(
-            'size-mismatch',
-            `${file.path}: the server has ${formatMB(total)} but the catalog expects ${formatMB(file.size)}; not stored.`,
-            file.path,
-          );
-        }
-        progress.total = total;
-
-        if (response.status !== 416) {
-          const before = existing;
-          const { written, dropped } = await streamInto(file, response, append ? existing : 0, progress);
-          existing = written;
-          if (written > before) failures = 0;
-          if (signal?.aborted) throw abortError(file.path);
-          if (!dropped && total === null) total = written;
-          if (dropped || total === null || written < total) {
-            // The body ended early (dropped connection, short body): resume from what is stored.
-            await retryOrThrow(
-              new DownloadError(
-                'network',
-                `The connection dropped while downloading ${file.path} (${formatMB(written)} of ${total === null ? '?' : formatMB(total)}).`,
-                file.path,
-              ),
-            );
-            continue;
-          }
-        }
-      }
-
-      // Verify what is stored.
-      const onDisk = (await store.size(job.modelId, file.path)) ?? 0;
-      const expected = total ?? file.size;
-      if (expected !== null && onDisk !== expected) {
-        await store.remove(job.modelId, file.path);
-        await retryOrThrow(
-          new DownloadError(
-            'size-mismatch',
-            `${file.path}: stored ${onDisk} bytes, expected ${expected}; removed.`,
-            file.path,
-          ),
-        );
+      const existing = await bytesOnDisk(file);
+      Object.assign(progress, { state: 'downloading', loaded: existing });
+      meter.report();
+      const complete = file.size !== null && existing === file.size;
+      const attempt: Attempt = complete
+        ? { kind: 'fetched', total: file.size, newBytes: false }
+        : await fetchRest(file, existing, progress);
+      if (attempt.newBytes) failures = 0;
+      if (attempt.kind === 'failed') {
+        await retryOrThrow(attempt.error);
         continue;
       }
-      // The digest of what was stored is always recorded (so a later load failure can tell a
-      // damaged file from an incompatible one); it must match the catalog's where known.
-      progress.state = 'verifying';
-      report();
-      const digest = await sha256OfStored(store, job.modelId, file.path);
-      if (file.sha256) {
-        if (digest !== file.sha256.toLowerCase()) {
-          await store.remove(job.modelId, file.path);
-          checksumFailures += 1;
-          if (checksumFailures > 1) {
-            throw new DownloadError(
-              'checksum',
-              `${file.path} is corrupted (its SHA-256 does not match the catalog); removed.`,
-              file.path,
-            );
-          }
-          continue;
-        }
-      }
-      manifest.files[file.path] = { size: onDisk, sha256: digest, storedAt: now() };
-      await store.writeManifest(job.modelId, manifest);
-      progress.state = 'stored';
-      progress.loaded = onDisk;
-      progress.total = onDisk;
-      report();
-      return;
+      const verdict = await verify(file, attempt.total, progress);
+      if (verdict === 'stored') return;
+      if (verdict === 'size') await retryOrThrow(sizeError(file, attempt.total));
+      else if (++checksumFailures > 1) throw checksumError(file);
     }
   }
+
+  /** Bytes already stored of a file (bytes beyond the catalog's size are dropped). */
+  async function bytesOnDisk(file: DownloadFile): Promise<number> {
+    const size = (await store.size(id, file.path)) ?? 0;
+    if (file.size === null || size <= file.size) return size;
+    await store.remove(id, file.path);
+    return 0;
+  }
+
+  /** One request for the missing bytes, streamed into the store. */
+  async function fetchRest(file: DownloadFile, existing: number, progress: FileProgress): Promise<Attempt> {
+    let response: Response;
+    try {
+      response = await fetchImpl(file.url, {
+        headers: existing > 0 ? { Range: `bytes=${existing}-` } : {},
+        cache: 'no-store',
+        ...(signal ? { signal } : {}),
+      });
+    } catch (error) {
+      if (signal?.aborted) throw abortError(file.path);
+      const message = `Could not reach the server for ${file.path}: ${String(error)}`;
+      return { kind: 'failed', error: new DownloadError('network', message, file.path) };
+    }
+    const discard = () => response.body?.cancel().catch(() => undefined);
+    const answer = classifyRangeResponse(response, existing, file.path, file.url);
+    switch (answer.kind) {
+      case 'fail':
+        await discard();
+        throw answer.error;
+      case 'retry':
+        await discard();
+        return { kind: 'failed', error: answer.error };
+      case 'restart':
+        await discard();
+        await store.remove(id, file.path);
+        return { kind: 'failed', error: answer.error };
+      case 'complete':
+        await discard();
+        return { kind: 'fetched', total: answer.total, newBytes: false };
+      case 'append':
+      case 'from-start':
+        break;
+    }
+    // A size the server announces wrongly (a proxy, a changed file) is retried, then refused.
+    const mismatch = sizeMismatch(file.path, answer.total, file.size);
+    if (mismatch) {
+      await discard();
+      return { kind: 'failed', error: mismatch };
+    }
+    progress.total = answer.total;
+    const offset = answer.kind === 'append' ? existing : 0;
+    const { written, dropped } = await streamInto(file, response, offset, progress);
+    if (signal?.aborted) throw abortError(file.path);
+    const total = answer.total ?? (dropped ? null : written);
+    if (dropped || total === null || written < total) {
+      // The body ended early (dropped connection, short body): resume from what is stored.
+      const got = `${(written / 1e6).toFixed(1)} MB of ${total === null ? '?' : `${(total / 1e6).toFixed(1)} MB`}`;
+      const error = new DownloadError(
+        'network',
+        `The connection dropped while downloading ${file.path} (${got}).`,
+        file.path,
+      );
+      return { kind: 'failed', error, newBytes: written > existing };
+    }
+    return { kind: 'fetched', total, newBytes: written > existing };
+  }
+
+  /** Checks what is stored against the expected size and digests; records it in the manifest. */
+  async function verify(
+    file: DownloadFile,
+    total: number | null,
+    progress: FileProgress,
+  ): Promise<'stored' | 'size' | 'checksum'> {
+    const onDisk = (await store.size(id, file.path)) ?? 0;
+    const expected = total ?? file.size;
+    if (expected !== null && onDisk !== expected) {
+      await store.remove(id, file.path);
+      return 'size';
+    }
+    // The digest of what was stored is always recorded (so a later load failure can tell a
+    // damaged file from an incompatible one); it must match the catalog's where known.
+    progress.state = 'verifying';
+    meter.report();
+    const digest = await sha256OfStored(store, id, file.path);
+    if (file.sha256 && digest !== file.sha256.toLowerCase()) {
+      await store.remove(id, file.path);
+      return 'checksum';
+    }
+    manifest.files[file.path] = { size: onDisk, sha256: digest, storedAt: now() };
+    await store.writeManifest(id, manifest);
+    Object.assign(progress, { state: 'stored', loaded: onDisk, total: onDisk });
+    meter.report();
+    return 'stored';
+  }
+
+  const sizeError = (file: DownloadFile, total: number | null) => {
+    const [stored, expected] = describeSizes(total ?? 0, file.size ?? total ?? 0);
+    return new DownloadError(
+      'size-mismatch',
+      `${file.path}: stored ${stored}, expected ${expected}; removed.`,
+      file.path,
+    );
+  };
+  const checksumError = (file: DownloadFile) =>
+    new DownloadError(
+      'checksum',
+      `${file.path} is corrupted (its SHA-256 does not match the catalog); removed.`,
+      file.path,
+    );
 
   /** Writes the body at `offset` (0 truncates); returns the bytes on disk afterwards. */
   async function streamInto(
@@ -346,70 +239,31 @@ export async function downloadModel(job: DownloadJob, options: DownloadOptions):
     offset: number,
     progress: FileProgress,
   ): Promise<{ written: number; dropped: boolean }> {
-    const writer: FileWriter = await store.openWriter(job.modelId, file.path);
+    const writer: FileWriter = await store.openWriter(id, file.path);
     let closed = false;
     const close = async () => {
       if (closed) return;
       closed = true;
       await writer.close().catch(() => undefined);
     };
-    let written = offset;
-    let sinceFlush = 0;
-    let dropped = false;
     try {
       if ((await writer.size()) !== offset) await writer.truncate(offset);
-      if (!response.body) {
-        const bytes = new Uint8Array(await response.arrayBuffer());
-        await writer.append(bytes);
-        written += bytes.length;
-      } else {
-        const reader = response.body.getReader();
-        try {
-          for (;;) {
-            let chunk: ReadableStreamReadResult<Uint8Array>;
-            try {
-              chunk = await reader.read();
-            } catch (error) {
-              if (signal?.aborted) throw abortError(file.path);
-              // A dropped connection (or a body shorter than its Content-Length): keep what arrived.
-              void error;
-              dropped = true;
-              break;
-            }
-            if (chunk.done) break;
-            await writer.append(chunk.value);
-            written += chunk.value.length;
-            received += chunk.value.length;
-            sinceFlush += chunk.value.length;
-            progress.loaded = written;
-            if (sinceFlush >= flushEvery) {
-              await writer.flush();
-              sinceFlush = 0;
-            }
-            report();
-          }
-        } finally {
-          reader.releaseLock();
-        }
-      }
+      const result = await pump(response, writer, offset, progress, meter, { flushEvery, signal, path: file.path });
       await writer.flush();
-      return { written, dropped };
+      return result;
     } catch (error) {
       // Close first: the partial file is removed below, and OPFS locks an open file.
       await close();
-      if (isQuotaError(error)) {
-        await response.body?.cancel().catch(() => undefined);
-        await store.remove(job.modelId, file.path).catch(() => undefined);
-        progress.state = 'error';
-        progress.loaded = 0;
-        report();
-        throw new DownloadError(
-          'quota',
-          `Not enough storage for ${file.path}: the browser refused to store more (quota exceeded). Its partial file was removed; the files already stored are kept. Free some space (delete a model) and try again.`,
-          file.path,
-        );
-      }
-      throw error;
+      if (!isQuotaError(error)) throw error;
+      await response.body?.cancel().catch(() => undefined);
+      await store.remove(id, file.path).catch(() => undefined);
+      Object.assign(progress, { state: 'error', loaded: 0 });
+      meter.report();
+      throw new DownloadError(
+        'quota',
+        `Not enough storage for ${file.path}: the browser refused to store more (quota exceeded). Its partial file was removed; the files already stored are kept. Free some space (delete a model) and try again.`,
+        file.path,
+      );
     } finally {
       await close();
     }
@@ -423,7 +277,7 @@ export async function downloadModel(job: DownloadJob, options: DownloadOptions):
         await downloadFile(file, progress);
       } catch (error) {
         if (!(error instanceof DownloadError && error.code === 'aborted')) progress.state = 'error';
-        report();
+        meter.report();
         throw error;
       }
     }
@@ -435,44 +289,46 @@ export async function downloadModel(job: DownloadJob, options: DownloadOptions):
   return manifest;
 }
 
-/** What is stored of a model: which of its files are complete, and the bytes on disk. */
-export async function storedStatus(store: ModelStore, modelId: string, paths: readonly string[]) {
-  const manifest = await store.readManifest(modelId);
-  let partialBytes = 0;
-  const missing: string[] = [];
-  for (const path of paths) {
-    if (manifest?.files[path]) continue;
-    missing.push(path);
-    partialBytes += (await store.size(modelId, path)) ?? 0;
+/** Copies a response body into the writer, flushing every `flushEvery` bytes. */
+async function pump(
+  response: Response,
+  writer: FileWriter,
+  offset: number,
+  progress: FileProgress,
+  meter: ProgressMeter,
+  options: { flushEvery: number; signal: AbortSignal | undefined; path: string },
+): Promise<{ written: number; dropped: boolean }> {
+  let written = offset;
+  if (!response.body) {
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    await writer.append(bytes);
+    return { written: written + bytes.length, dropped: false };
   }
-  const storedBytes = Object.values(manifest?.files ?? {}).reduce((n, f) => n + f.size, 0);
-  return { manifest, missing, storedBytes, partialBytes, complete: manifest !== null && missing.length === 0 };
-}
-
-/** Re-reads a stored file and compares it with what the manifest recorded when it was stored. */
-export async function verifyStoredFile(
-  store: ModelStore,
-  modelId: string,
-  path: string,
-): Promise<{ ok: boolean; reason: string }> {
-  const info = (await store.readManifest(modelId))?.files[path];
-  if (!info) return { ok: false, reason: 'it is not listed as stored' };
-  const size = await store.size(modelId, path);
-  if (size === null) return { ok: false, reason: 'the file is missing' };
-  if (size !== info.size) return { ok: false, reason: `it has ${size} bytes instead of ${info.size}` };
-  if (info.sha256 === null) return { ok: true, reason: 'size matches (no digest recorded)' };
-  const digest = await sha256OfStored(store, modelId, path);
-  return digest === info.sha256
-    ? { ok: true, reason: 'size and SHA-256 match' }
-    : { ok: false, reason: 'its SHA-256 changed since it was stored' };
-}
-
-/** Forgets a stored file (e.g. one that failed to load) so the next download fetches it again. */
-export async function invalidateStoredFile(store: ModelStore, modelId: string, path: string): Promise<void> {
-  const manifest = await store.readManifest(modelId);
-  if (manifest && path in manifest.files) {
-    delete manifest.files[path];
-    await store.writeManifest(modelId, manifest);
+  let sinceFlush = 0;
+  const reader = response.body.getReader();
+  try {
+    for (;;) {
+      let chunk: ReadableStreamReadResult<Uint8Array>;
+      try {
+        chunk = await reader.read();
+      } catch {
+        if (options.signal?.aborted) throw abortError(options.path);
+        // A dropped connection (or a body shorter than its Content-Length): keep what arrived.
+        return { written, dropped: true };
+      }
+      if (chunk.done) return { written, dropped: false };
+      await writer.append(chunk.value);
+      written += chunk.value.length;
+      sinceFlush += chunk.value.length;
+      meter.received(chunk.value.length);
+      progress.loaded = written;
+      if (sinceFlush >= options.flushEvery) {
+        await writer.flush();
+        sinceFlush = 0;
+      }
+      meter.report();
+    }
+  } finally {
+    reader.releaseLock();
   }
-  await store.remove(modelId, path);
 }

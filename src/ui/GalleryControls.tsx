@@ -1,6 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { clearGallery, loadMoreGallery } from '../state/gallery.ts';
-import { useStudio } from './use-studio.ts';
+import { actions, useStudio } from './use-studio.ts';
 
 /** Image count and "Clear all", which asks first. */
 export function GalleryToolbar() {
@@ -23,7 +22,7 @@ export function GalleryToolbar() {
             className="danger"
             onClick={() => {
               setConfirming(false);
-              void clearGallery();
+              void actions.clearGallery();
             }}
           >
             Delete all
@@ -49,14 +48,20 @@ export function GalleryMore() {
     const button = ref.current;
     if (!button || !hasMore) return;
     const observer = new IntersectionObserver((entries) => {
-      if (entries.some((e) => e.isIntersecting)) void loadMoreGallery();
+      if (entries.some((e) => e.isIntersecting)) void actions.loadMoreGallery();
     });
     observer.observe(button);
     return () => observer.disconnect();
   }, [hasMore, loading]);
   if (!hasMore) return null;
   return (
-    <button ref={ref} type="button" className="load-more" disabled={loading} onClick={() => void loadMoreGallery()}>
+    <button
+      ref={ref}
+      type="button"
+      className="load-more"
+      disabled={loading}
+      onClick={() => void actions.loadMoreGallery()}
+    >
       {loading ? 'Loading…' : 'Load more'}
     </button>
   );

@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'react';
 import { SAMPLERS } from '../schedulers/index.ts';
-import type { GalleryItem } from '../state/store.ts';
+import type { GalleryItem } from '../state/types.ts';
 
 export const samplerLabel = (id: string) => SAMPLERS.find((s) => s.id === id)?.label ?? id;
 

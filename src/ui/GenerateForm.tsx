@@ -1,14 +1,14 @@
 import { useId } from 'react';
 import { LIMITS } from '../protocol/params.ts';
-import { randomizeSeed, setParam } from '../state/actions.ts';
-import { generate, requestTokenCount } from '../state/engine-bridge.ts';
 import { selectCanGenerate, selectIssueFor } from '../state/store.ts';
 import { SAMPLERS } from '../schedulers/index.ts';
 import { NumberField } from './NumberField.tsx';
 import { PromptBox } from './PromptBox.tsx';
 import { SizeFields } from './SizeFields.tsx';
 import { StudioToggles } from './StudioToggles.tsx';
-import { useStudio } from './use-studio.ts';
+import { actions, useStudio } from './use-studio.ts';
+
+const { generate, requestTokenCount, setParam, randomizeSeed } = actions;
 
 /** Prompt, negative prompt, seed, CFG, steps, sampler, size, batch, and Generate. */
 export function GenerateForm() {

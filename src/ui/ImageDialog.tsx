@@ -1,11 +1,15 @@
 import { useEffect, useRef, useState } from 'react';
-import { setParams } from '../state/actions.ts';
-import { deleteGalleryItem, infotextOf, pngOf } from '../state/gallery.ts';
-import { studio, type GalleryItem } from '../state/store.ts';
+import { infotextOf } from '../state/gallery-slice.ts';
+import type { GalleryItem } from '../state/types.ts';
 import { imageFileName, saveBlob } from './download.ts';
+import { decodeImageBlob } from './image-files.ts';
+import { InterpolationStrip } from './InterpolationStrip.tsx';
 import { PixelCanvas } from './PixelCanvas.tsx';
+import { actions } from './use-studio.ts';
 
-const note = (text: string) => studio.setState({ notice: { kind: 'info', text } });
+const { pngOf, deleteGalleryItem } = actions;
+
+const note = (text: string) => actions.notify({ kind: 'info', text });
 
 /** One image large, with everything that produced it, and what can be done with it. */
 export function ImageDialog({ item, onClose }: { item: GalleryItem; onClose: () => void }) {
@@ -30,8 +34,9 @@ export function ImageDialog({ item, onClose }: { item: GalleryItem; onClose: () 
   }, [item.png]);
 
   const reuse = () => {
-    const { batchCount: _ignored, ...rest } = params;
-    setParams(rest);
+    const { batchCount: _ignored, image: _image, variation: _variation, interpolation: _frames, ...rest } = params;
+    actions.setParams(rest);
+    actions.reuseImageSettings(params);
     note(`Settings of seed ${params.seed} are in the form.`);
     ref.current?.close();
   };
@@ -56,6 +61,23 @@ export function ImageDialog({ item, onClose }: { item: GalleryItem; onClose: () 
     if (png) saveBlob(png, imageFileName(params.prompt, params.seed));
     else setStatus('This image is not available as PNG.');
   };
+  const sendTo = async (mode: 'img2img' | 'inpaint') => {
+    try {
+      const png = item.rgba ? null : await pngOf(item.id);
+      const pixels = item.rgba
+        ? { rgba: item.rgba, width: item.width, height: item.height }
+        : png
+          ? await decodeImageBlob(png)
+          : null;
+      if (!pixels) throw new Error('This image is not available.');
+      actions.sendToImageInput(pixels, mode);
+      note(mode === 'img2img' ? 'The image is the img2img source.' : 'The image is ready to inpaint: paint a mask.');
+      ref.current?.close();
+    } catch (e) {
+      setStatus(e instanceof Error ? e.message : String(e));
+    }
+  };
+  const imageBlocked = actions.imageInputBlocked();
   const remove = () => {
     ref.current?.close();
     void deleteGalleryItem(item.id);
@@ -94,6 +116,22 @@ export function ImageDialog({ item, onClose }: { item: GalleryItem; onClose: () 
             <button type="button" onClick={() => void download()}>
               Download PNG
             </button>
+            <button
+              type="button"
+              onClick={() => void sendTo('img2img')}
+              disabled={imageBlocked !== null}
+              title={imageBlocked ?? undefined}
+            >
+              Send to img2img
+            </button>
+            <button
+              type="button"
+              onClick={() => void sendTo('inpaint')}
+              disabled={imageBlocked !== null}
+              title={imageBlocked ?? undefined}
+            >
+              Send to inpaint
+            </button>
             <button type="button" className="danger" onClick={remove}>
               Delete image
             </button>
@@ -101,6 +139,7 @@ export function ImageDialog({ item, onClose }: { item: GalleryItem; onClose: () 
               Close
             </button>
           </div>
+          <InterpolationStrip item={item} />
           <p className="dialog-status" role="status">
             {status}
           </p>

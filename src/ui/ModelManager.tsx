@@ -1,23 +1,18 @@
 import { useId, useState } from 'react';
-import { useStore } from 'zustand';
-import type { CatalogModel } from '../storage/model-catalog.ts';
-import { modelBytes } from '../storage/model-catalog.ts';
-import {
+import { formatBytes } from '../state/format.ts';
+import { modelBytes, type CatalogModel, type DownloadState, type ModelsState } from '../state/models-slice.ts';
+import { actions, useStudio } from './use-studio.ts';
+
+const useModels = <T,>(selector: (s: ModelsState) => T): T => useStudio((s) => selector(s.models));
+const {
   addCustomAndDownload,
   deleteModel,
-  formatBytes,
   inspectCustom,
-  models,
   pauseDownload,
   redownloadFile,
   startDownload,
   switchToModel,
-  type DownloadState,
-  type ModelsState,
-} from '../state/models.ts';
-import { useStudio } from './use-studio.ts';
-
-const useModels = <T,>(selector: (s: ModelsState) => T): T => useStore(models, selector);
+} = actions;
 
 function formatEta(seconds: number | null): string {
   if (seconds === null || !Number.isFinite(seconds)) return '';
@@ -70,7 +65,7 @@ function ModelCard({ model }: { model: CatalogModel }) {
   const stored = useModels((s) => s.stored[model.id]);
   const download = useModels((s) => s.downloads[model.id]);
   const active = useModels((s) => s.activeModelId === model.id);
-  const failure = useModels((s) => (s.loadFailure?.modelId === model.id ? s.loadFailure : null));
+  const failure = useModels((s) => s.loadFailures[model.id] ?? null);
   const engineModel = useStudio((s) => s.engine.model?.id);
   const phase = useStudio((s) => s.engine.phase);
   const remote = model.kind === 'remote';

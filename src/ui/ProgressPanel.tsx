@@ -1,7 +1,6 @@
-import { cancelJob } from '../state/engine-bridge.ts';
 import { PixelCanvas } from './PixelCanvas.tsx';
 import { QueueList } from './QueueList.tsx';
-import { useStudio } from './use-studio.ts';
+import { actions, useStudio } from './use-studio.ts';
 
 /** Progress of the running job ("step i / N"), its live preview, Cancel, and the queue. */
 export function ProgressPanel() {
@@ -20,7 +19,7 @@ export function ProgressPanel() {
               ? `${lastRun.outcome} · step ${done} / ${total}`
               : 'idle'}
         </span>
-        <button type="button" onClick={cancelJob} disabled={!job || job.cancelling}>
+        <button type="button" onClick={actions.cancelJob} disabled={!job || job.cancelling}>
           Cancel
         </button>
       </div>

@@ -28,7 +28,8 @@ export function PromptBox(props: {
     flushSync(() => props.onChange(result.text));
     area.setSelectionRange(result.selectionStart, result.selectionEnd);
   };
-  const over = props.singleChunk && props.count !== null && props.count.used > 75;
+  const tooLong = props.count?.tooLong === true;
+  const over = tooLong || (props.singleChunk && props.count !== null && props.count.used > 75);
   return (
     <div className="field">
       <div className="label-row">
@@ -36,7 +37,13 @@ export function PromptBox(props: {
         <span
           className={`token-count${over ? ' token-count-over' : ''}`}
           aria-label={`${props.label} tokens`}
-          title={over ? 'This model reads 75 tokens; the rest will be dropped.' : 'Tokens used / limit'}
+          title={
+            tooLong
+              ? 'Too long to count or generate: shorten the prompt.'
+              : over
+                ? 'This model reads 75 tokens; the rest will be dropped.'
+                : 'Tokens used / limit'
+          }
         >
           {props.count ? formatTokenCount(props.count) : '…'}
         </span>

@@ -1,7 +1,5 @@
-import { clearQueue } from '../state/engine-bridge.ts';
-import { removeQueuedJob } from '../state/queue.ts';
 import { samplerLabel } from './GalleryTile.tsx';
-import { useStudio } from './use-studio.ts';
+import { actions, useStudio } from './use-studio.ts';
 
 /** Jobs waiting behind the running one, each with its prompt; remove one or clear them all. */
 export function QueueList() {
@@ -11,7 +9,7 @@ export function QueueList() {
     <div className="queue">
       <div className="queue-row">
         <span data-testid="queue-count">{queue.length} queued</span>
-        <button type="button" onClick={clearQueue}>
+        <button type="button" onClick={actions.clearQueue}>
           Clear queue
         </button>
       </div>
@@ -23,7 +21,11 @@ export function QueueList() {
               {job.params.batchCount > 1 ? `${job.params.batchCount} × ` : ''}seed {job.params.seed} ·{' '}
               {samplerLabel(job.params.sampler)} · {job.params.steps} steps
             </span>
-            <button type="button" aria-label={`Remove queued job ${i + 1}`} onClick={() => removeQueuedJob(job.id)}>
+            <button
+              type="button"
+              aria-label={`Remove queued job ${i + 1}`}
+              onClick={() => actions.removeQueuedJob(job.id)}
+            >
               ×
             </button>
           </li>

@@ -1,7 +1,8 @@
 import { useId } from 'react';
 import { ASPECTS, aspectOf, aspectSize, sizeChoices } from '../protocol/sizes.ts';
-import { setParam, setParams } from '../state/actions.ts';
-import { useStudio } from './use-studio.ts';
+import { actions, useStudio } from './use-studio.ts';
+
+const { setParam, setParams } = actions;
 
 const withCurrent = (list: number[], value: number) =>
   list.includes(value) || !Number.isFinite(value) ? list : [...list, value].sort((a, b) => a - b);

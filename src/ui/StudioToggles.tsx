@@ -1,5 +1,6 @@
-import { setSetting } from '../state/actions.ts';
-import { useStudio } from './use-studio.ts';
+import { actions, useStudio } from './use-studio.ts';
+
+const { setSetting } = actions;
 
 /** Live (as-you-type) rendering and the step-by-step preview; both are remembered. */
 export function StudioToggles() {

@@ -1,10 +1,12 @@
 /**
  * The engine behind the worker protocol: one job at a time, in order; cooperative cancel between
- * denoising steps; exactly one terminal event per request. It knows nothing about Web Workers or
- * onnxruntime: the worker entry gives it `postEvent` and a model loader, and the Node tests give
- * it onnxruntime-node, so the same queue and cancel logic is tested without a browser.
+ * denoising steps; exactly one terminal event per request; `ping` answered at once. It knows
+ * nothing about Web Workers or onnxruntime: the worker entry gives it `postEvent`, a model loader
+ * and the runtime's error classification (src/runtime/errors.ts), and the Node tests give it
+ * onnxruntime-node, so the same queue and cancel logic is tested without a browser.
  */
-import { CancelledError, previewOf, txt2img } from '../pipeline/txt2img.ts';
+import { CancelledError, generate as runPipeline, previewOf } from '../pipeline/generate.ts';
+import { generateRequestFrom } from '../pipeline/request.ts';
 import {
   EngineError,
   type Backend,
@@ -15,7 +17,7 @@ import {
   type ModelRef,
   type ModelSummary,
 } from '../protocol/messages.ts';
-import { seedForImage, validateParams } from '../protocol/params.ts';
+import { validateParams } from '../protocol/params.ts';
 import { countTokens } from '../prompt/index.ts';
 import { SAMPLERS } from '../schedulers/index.ts';
 import type { LoadedModel } from '../runtime/ort-model.ts';
@@ -36,7 +38,17 @@ export interface EngineDeps {
     onProgress: (file: string, loaded: number, total: number) => void,
   ) => Promise<LoadResult>;
   now: () => number;
+  /** What a thrown error means for the person (src/runtime/errors.ts); EngineErrors pass as they are. */
+  classifyError?: (error: unknown) => EngineError;
 }
+
+const asInternal = (error: unknown) =>
+  new EngineError(
+    'internal',
+    'The engine failed on this job. Try again; if it keeps failing, reload the model or switch backend.',
+    undefined,
+    error instanceof Error ? error.message : String(error),
+  );
 
 type QueuedRequest = Extract<EngineRequest, { type: 'load' | 'generate' }>;
 
@@ -46,35 +58,24 @@ export function createEngine(deps: EngineDeps) {
   const queue: QueuedRequest[] = [];
   const cancelled = new Set<JobId>();
   let running: QueuedRequest | null = null;
-  let current: { loaded: LoadedModel; summary: ModelSummary } | null = null;
+  let current: { loaded: LoadedModel; summary: ModelSummary; backend: Backend } | null = null;
 
   const post = deps.postEvent;
 
   function fail(job: JobId, error: unknown) {
     if (error instanceof CancelledError) {
       post({ type: 'cancelled', job });
-    } else if (error instanceof EngineError) {
-      post({
-        type: 'error',
-        job,
-        code: error.code,
-        message: error.message,
-        ...(error.file ? { file: error.file } : {}),
-      });
-    } else {
-      const message = error instanceof Error ? error.message : String(error);
-      const lost = /device (was )?lost|GPUDevice.*lost|device is lost/i.test(message);
-      post({
-        type: 'error',
-        job,
-        code: lost
-          ? 'device-lost'
-          : /out of memory|allocation failed|OOM/i.test(message)
-            ? 'out-of-memory'
-            : 'internal',
-        message: lost ? `The GPU device was lost (${message}). Reload the model or switch to WASM.` : message,
-      });
+      return;
     }
+    const e = error instanceof EngineError ? error : (deps.classifyError ?? asInternal)(error);
+    post({
+      type: 'error',
+      job,
+      code: e.code,
+      message: e.message,
+      ...(e.file ? { file: e.file } : {}),
+      ...(e.detail ? { detail: e.detail } : {}),
+    });
   }
 
   async function load(request: Extract<QueuedRequest, { type: 'load' }>) {
@@ -84,7 +85,7 @@ export function createEngine(deps: EngineDeps) {
     const result = await deps.loadModel(request.model, request.backend, (file, loaded, total) =>
       post({ type: 'load-progress', job: request.job, file, loaded, total }),
     );
-    current = { loaded: result.loaded, summary: result.loaded.summary };
+    current = { loaded: result.loaded, summary: result.loaded.summary, backend: result.backend };
     post({
       type: 'ready',
       job: request.job,
@@ -99,53 +100,51 @@ export function createEngine(deps: EngineDeps) {
   async function generate(request: Extract<QueuedRequest, { type: 'generate' }>) {
     if (!current) throw new EngineError('no-model', 'No model is loaded. Load a model first.');
     const { params } = request;
-    const issues = validateParams(params, { samplers: SAMPLER_IDS, sizeMultiple: current.summary.sizeMultiple });
+    const issues = validateParams(params, {
+      samplers: SAMPLER_IDS,
+      sizeMultiple: current.summary.sizeMultiple,
+      backend: current.backend,
+    });
     if (issues.length > 0) throw new EngineError('bad-params', issues.map((i) => i.message).join(' '));
     const { model, stats } = current.loaded;
-    const seeds = Array.from({ length: params.batchCount }, (_, i) => seedForImage(params.seed, i));
+    if (params.image && !request.images) throw new EngineError('bad-params', 'Choose a source image first.');
+    if (params.image && !model.vaeEncoder) {
+      throw new EngineError('model-unsupported', 'This model has no VAE encoder, so it cannot start from an image.');
+    }
+    const pipelineRequest = generateRequestFrom(params, params.image ? request.images : null);
+    const images = params.interpolation ? params.interpolation.frames : pipelineRequest.seeds.length;
     let runMsAtImageStart = stats.sessionRunMs;
-    await txt2img(
-      model,
-      {
-        prompt: params.prompt,
-        negativePrompt: params.negativePrompt,
-        seeds,
-        steps: params.steps,
-        cfg: params.cfg,
-        sampler: params.sampler,
-        width: params.width,
-        height: params.height,
+    await runPipeline(model, pipelineRequest, {
+      clock: deps.now,
+      isCancelled: () => cancelled.has(request.job),
+      onStep: ({ image, step, steps, latents }) => {
+        post({
+          type: 'progress',
+          job: request.job,
+          image,
+          images,
+          step,
+          steps,
+          ...(request.preview ? { preview: previewOf(model, latents) } : {}),
+        });
       },
-      {
-        clock: deps.now,
-        isCancelled: () => cancelled.has(request.job),
-        onStep: ({ image, step, steps, latents }) => {
-          post({
-            type: 'progress',
-            job: request.job,
-            image,
-            images: seeds.length,
-            step,
-            steps,
-            ...(request.preview ? { preview: previewOf(model, latents) } : {}),
-          });
-        },
-        onImage: (image) => {
-          post({
-            type: 'image',
-            job: request.job,
-            index: image.index,
-            rgba: image.rgba,
-            width: image.width,
-            height: image.height,
-            seed: image.seed,
-            droppedTokens: image.droppedTokens,
-            timings: { ...image.timings, sessionRunMs: stats.sessionRunMs - runMsAtImageStart },
-          });
-          runMsAtImageStart = stats.sessionRunMs;
-        },
+      onImage: (image) => {
+        post({
+          type: 'image',
+          job: request.job,
+          index: image.index,
+          rgba: image.rgba,
+          width: image.width,
+          height: image.height,
+          seed: image.seed,
+          droppedTokens: image.droppedTokens,
+          variation: image.variation,
+          promptMix: image.promptMix,
+          timings: { ...image.timings, sessionRunMs: stats.sessionRunMs - runMsAtImageStart },
+        });
+        runMsAtImageStart = stats.sessionRunMs;
       },
-    );
+    });
     post({ type: 'done', job: request.job });
   }
 
@@ -179,6 +178,9 @@ export function createEngine(deps: EngineDeps) {
           }
           return;
         }
+        case 'ping':
+          post({ type: 'pong', job: request.job });
+          return;
         case 'count-tokens': {
           if (!current) {
             post({ type: 'error', job: request.job, code: 'no-model', message: 'No model is loaded.' });

@@ -1,9 +1,12 @@
 /**
  * The module Web Worker that owns every model: it receives EngineRequests and posts EngineEvents,
- * transferring pixel buffers. Handlers are registered with addEventListener (an `onmessage =`
- * assignment hung when ORT's thread workers re-ran this chunk; RUNTIME-NOTES).
+ * transferring pixel buffers. Handlers are registered with addEventListener: an `onmessage =`
+ * assignment hung when ORT's thread workers re-ran this chunk (onnxruntime-web 1.30, Vite).
+ * The main thread supervises it (src/state/engine-bridge.ts): it pings while a job runs and
+ * replaces this worker when it crashes or stops answering.
  */
 import { transferablesOf, type EngineEvent, type EngineRequest } from '../protocol/messages.ts';
+import { classifyRuntimeError, deviceLostError } from '../runtime/errors.ts';
 import { loadWebModel } from '../runtime/web/ort-web.ts';
 import { createEngine } from './engine.ts';
 import { withEventTurns } from './event-turns.ts';
@@ -17,7 +20,10 @@ let deviceLost: string | null = null;
 let lost: Promise<void> | null = null;
 let markLost: (() => void) | null = null;
 
-const lostMessage = (reason: string) => `The GPU device was lost (${reason}). Reload the model, or switch to WASM.`;
+const lostEvent = (job: number, reason: string): EngineEvent => {
+  const error = deviceLostError(reason);
+  return { type: 'error', job, code: error.code, message: error.message };
+};
 
 /**
  * A device lost in the middle of a job surfaces first as whatever WebGPU call failed ("mapAsync
@@ -28,7 +34,7 @@ const lostMessage = (reason: string) => `The GPU device was lost (${reason}). Re
 const post = (event: EngineEvent) => {
   if (event.type === 'error' && event.code === 'internal' && lost) {
     void Promise.race([lost, new Promise((resolve) => setTimeout(resolve, 1000))]).then(() =>
-      send(deviceLost === null ? event : { ...event, code: 'device-lost', message: lostMessage(deviceLost) }),
+      send(deviceLost === null ? event : lostEvent(event.job, deviceLost)),
     );
     return;
   }
@@ -38,6 +44,7 @@ const post = (event: EngineEvent) => {
 const engine = createEngine({
   postEvent: post,
   now: () => performance.now(),
+  classifyError: classifyRuntimeError,
   async loadModel(model, backend, onProgress) {
     deviceLost = null;
     lost = null;
@@ -65,12 +72,7 @@ const engine = createEngine({
 
 self.addEventListener('message', (event: MessageEvent<EngineRequest>) => {
   if (deviceLost !== null && event.data.type === 'generate') {
-    post({
-      type: 'error',
-      job: event.data.job,
-      code: 'device-lost',
-      message: lostMessage(deviceLost),
-    });
+    post(lostEvent(event.data.job, deviceLost));
     return;
   }
   engine.handle(event.data);

@@ -27,6 +27,7 @@ export function withEventTurns(unet: UnetModel): UnetModel {
     dynamicBatch: unet.dynamicBatch,
     fixedSequenceLength: unet.fixedSequenceLength,
     latentChannels: unet.latentChannels,
+    ...(unet.inChannels !== undefined ? { inChannels: unet.inChannels } : {}),
     async predict(sample, timestep, context) {
       await nextTask();
       return unet.predict(sample, timestep, context);

@@ -40,6 +40,9 @@ async function openWithTestCatalog(page: Page, extra = '') {
   return { errors };
 }
 
+/** Ids from the `?catalog=` test catalog carry its host (catalog trust, src/storage/model-catalog.ts). */
+const namespaced = (id: string) => `127.0.0.1:${server.port}/${id}`;
+
 const card = (page: Page, name: string) => page.getByRole('region', { name: 'Models' }).getByRole('article', { name });
 
 /** Paths stored in OPFS for a model (read directly from the origin's file system). */
@@ -84,7 +87,7 @@ test('downloads a model into OPFS, uses it, generates, and still has it offline 
   await model.getByRole('button', { name: 'Download' }).click();
   await expect(model).toHaveAttribute('data-state', 'stored', { timeout: 60_000 });
   await expect(page.getByRole('status', { name: 'Storage' })).toContainText(/Models stored: \d/);
-  const files = await opfsFiles(page, 'test/sd15-fp16-like');
+  const files = await opfsFiles(page, namespaced('test/sd15-fp16-like'));
   expect(files['unet/weights.pb']).toBeGreaterThan(0);
   expect(files['text_encoder/model.onnx']).toBeGreaterThan(1_000_000);
 
@@ -123,13 +126,13 @@ test('shows bytes, speed and ETA, pauses, and resumes after a reload with Range:
   // Resume, let some bytes of the big file arrive, then reload mid-file.
   await model.getByRole('button', { name: 'Resume download' }).click();
   await expect
-    .poll(async () => (await opfsFiles(page, 'test/sd-turbo-like'))['text_encoder/model.onnx'] ?? 0, {
+    .poll(async () => (await opfsFiles(page, namespaced('test/sd-turbo-like')))['text_encoder/model.onnx'] ?? 0, {
       timeout: 30_000,
     })
     .toBeGreaterThan(200_000);
   await page.reload();
   await expect(model).toHaveAttribute('data-state', 'partial', { timeout: 30_000 });
-  const partial = (await opfsFiles(page, 'test/sd-turbo-like'))['text_encoder/model.onnx'] ?? 0;
+  const partial = (await opfsFiles(page, namespaced('test/sd-turbo-like')))['text_encoder/model.onnx'] ?? 0;
   expect(partial).toBeGreaterThan(0);
   server.setThrottle(0);
   server.log.length = 0;
@@ -149,17 +152,15 @@ test('a stored file that fails to load is detected, downloaded again, and the mo
   await model.getByRole('button', { name: 'Download' }).click();
   await expect(model).toHaveAttribute('data-state', 'stored', { timeout: 60_000 });
   // Damage the stored VAE decoder on "disk" (what a failing drive or a buggy writer would do).
-  await page.evaluate(async () => {
+  await page.evaluate(async (id) => {
     const root = await (await navigator.storage.getDirectory()).getDirectoryHandle('latent-studio-models');
-    const dir = await (
-      await root.getDirectoryHandle(encodeURIComponent('test/sd15-like'))
-    ).getDirectoryHandle('vae_decoder');
+    const dir = await (await root.getDirectoryHandle(encodeURIComponent(id))).getDirectoryHandle('vae_decoder');
     const handle = await dir.getFileHandle('model.onnx');
     const size = (await handle.getFile()).size;
     const writable = await handle.createWritable();
     await writable.write(new Uint8Array(size).fill(7));
     await writable.close();
-  });
+  }, namespaced('test/sd15-like'));
   server.log.length = 0;
   await model.getByRole('button', { name: 'Use' }).click();
   await expect(page.getByTestId('notice')).toContainText(/damaged.*downloading it again/, { timeout: 60_000 });
@@ -180,7 +181,7 @@ test('quota exceeded: a clear message, the partial file removed, the stored file
   await expect(alert).toContainText(/quota exceeded/i, { timeout: 60_000 });
   await expect(alert).toContainText('text_encoder/model.onnx');
   await expect(model).toHaveAttribute('data-state', 'error');
-  const files = await opfsFiles(page, 'test/sd15-like');
+  const files = await opfsFiles(page, namespaced('test/sd15-like'));
   expect(files['text_encoder/model.onnx']).toBeUndefined();
   expect(files['model_index.json']).toBeGreaterThan(0);
   expect(files['scheduler/scheduler_config.json']).toBeGreaterThan(0);

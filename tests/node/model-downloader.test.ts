@@ -12,11 +12,10 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import {
   downloadModel,
   DownloadError,
-  invalidateStoredFile,
-  storedStatus,
   type DownloadFile,
   type DownloadProgress,
 } from '../../src/storage/model-downloader.ts';
+import { invalidateStoredFile, storedStatus } from '../../src/storage/stored-file.ts';
 import { withQuotaLimit, type ModelStore } from '../../src/storage/model-store.ts';
 import { fsModelStore } from '../support/fs-model-store.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
@@ -164,6 +163,20 @@ describe('downloadModel', () => {
     server.fault('/m/unet/model.onnx', { kind: 'wrong-length', extra: 1000 });
     await downloadModel(job(files({ sizes: false, hashes: false })), { store, ...fast });
     expect(stored('unet/model.onnx').equals(contents['unet/model.onnx'] as Buffer)).toBe(true);
+  });
+
+  it('retries a wrong Content-Length once it is gone, and names both exact sizes when it stays', async () => {
+    server.fault('/m/unet/model.onnx', { kind: 'wrong-length', extra: 100 });
+    await downloadModel(job(), { store, ...fast });
+    expect(stored('unet/model.onnx').equals(contents['unet/model.onnx'] as Buffer)).toBe(true);
+    expect(server.log.filter((r) => r.path === '/m/unet/model.onnx')).toHaveLength(2);
+
+    rmSync(storeRoot, { recursive: true, force: true });
+    server.fault('/m/unet/model.onnx', { kind: 'wrong-length', extra: 100, times: 10 });
+    const error = await downloadModel(job(), { store, ...fast, retries: 2 }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'size-mismatch', file: 'unet/model.onnx' });
+    expect((error as Error).message).toMatch(/announces 700,100 bytes but the catalog expects 700,000 bytes/);
+    expect(await store.size(MODEL, 'unet/model.onnx')).toBeNull();
   });
 
   it('refuses a file whose size differs from the catalog, storing nothing of it', async () => {

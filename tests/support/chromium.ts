@@ -8,6 +8,9 @@ export const chromiumLaunchOptions = {
   args: [
     '--no-sandbox',
     '--enable-unsafe-webgpu',
+    // A real-size graph's kernels run for seconds each on SwiftShader; Chromium's GPU watchdog
+    // would kill the GPU process mid-run ("Device was destroyed"), which no real GPU would hit.
+    '--disable-gpu-watchdog',
     '--disable-background-networking',
     '--disable-component-update',
     '--disable-sync',

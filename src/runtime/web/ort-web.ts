@@ -15,7 +15,7 @@ import {
   type ExternalDataRef,
   type ModelRef,
 } from '../../protocol/messages.ts';
-import { adapterProblem, assertAdapterCanRun } from '../adapter-check.ts';
+import { adapterProblem, assertAdapterCanRun, wasmMemoryProblem } from '../adapter-check.ts';
 import { loadClipTokenizer } from '../clip-tokenizer.ts';
 import { httpModelSource, type ModelFileSource } from '../model-source.ts';
 import { scanOnnxWeights } from '../onnx-scan.ts';
@@ -84,7 +84,11 @@ export interface WebLoadOptions {
   onDeviceLost?: (message: string) => void;
 }
 
+/** Counts loads, so a device-lost listener from an earlier model stays silent. */
+let loads = 0;
+
 export async function loadWebModel(options: WebLoadOptions): Promise<WebBackend & { loaded: LoadedModel }> {
+  const load = ++loads;
   const chosen = await chooseBackend(options.choice);
   const facts = chosen.gpuAdapter
     ? {
@@ -96,9 +100,27 @@ export async function loadWebModel(options: WebLoadOptions): Promise<WebBackend 
   // Refuse with the reason (no shader-f16, a weight too big to bind) before any session exists:
   // first from what the catalog says, then from each graph's own weights (custom models).
   if (facts) assertAdapterCanRun(facts, options.model.requirements);
+  // On WASM, a model bigger than the wasm32 heap fails deep inside session creation (or takes
+  // the tab's memory with it): refuse first, saying how much it needs and what can run it.
+  const needs = options.model.requirements;
+  const tooBig =
+    chosen.backend === 'wasm' && needs
+      ? wasmMemoryProblem({
+          name: options.model.id,
+          float16: needs.shaderF16 === true,
+          ...(needs.wasmBytes !== undefined ? { wasmBytes: needs.wasmBytes } : {}),
+          ...(needs.fileBytes !== undefined ? { fileBytes: needs.fileBytes } : {}),
+        })
+      : null;
+  if (tooBig) throw new EngineError('model-unsupported', tooBig);
   const inspectGraph = facts
     ? (path: string, bytes: Uint8Array) => {
-        const weights = scanOnnxWeights(bytes);
+        let weights;
+        try {
+          weights = scanOnnxWeights(bytes);
+        } catch {
+          return; // not a readable graph: session creation reports it as damaged, naming the file
+        }
         const problem = adapterProblem(facts, {
           shaderF16: weights.hasFloat16,
           largestWeightBytes: weights.largestWeightBytes,
@@ -121,15 +143,21 @@ export async function loadWebModel(options: WebLoadOptions): Promise<WebBackend 
     now: () => performance.now(),
     ...(externalData ? { externalData } : {}),
     // The U-Net's output stays in a GPU buffer until read (one download, no staging copy
-    // inside run()); its values match the CPU path (tests/e2e/models-gpu-buffer.spec.ts).
+    // inside run()); its values match the CPU path (tests/e2e/models-webgpu.spec.ts).
     ...(inspectGraph ? { inspectGraph } : {}),
     sessionOptionsFor: (path) =>
       chosen.backend === 'webgpu' && path === 'unet/model.onnx' ? { preferredOutputLocation: 'gpu-buffer' } : {},
   });
   if (chosen.backend === 'webgpu') {
-    // Typed as a promise, a plain GPUDevice at run time (RUNTIME-NOTES): await covers both.
+    // Typed as a promise, a plain GPUDevice at run time (onnxruntime-web 1.30): await covers both.
     const device: GPUDevice | undefined = await Promise.resolve(ort.env.webgpu.device).catch(() => undefined);
-    void device?.lost.then((info) => options.onDeviceLost?.(info.message || info.reason || 'unknown reason'));
+    // Only the latest load's device counts: releasing the previous model destroys its device
+    // (lost, reason "destroyed") after the next load has begun, and that old listener used to
+    // mark the new model's device lost, refusing every run after a model switch on WebGPU (found
+    // running the SD-Turbo replica after the embedded model).
+    void device?.lost.then((info) => {
+      if (load === loads) options.onDeviceLost?.(info.message || info.reason || 'unknown reason');
+    });
   }
   const { gpuAdapter: _unused, ...backend } = chosen;
   return { ...backend, loaded };

@@ -4,10 +4,10 @@
  * `fake_eps`, latents from seed 0, noise from seed 1234 — and tolerance checks.
  */
 
-import { fround } from '../math/float32.ts';
-import { TorchGenerator } from '../math/torch-generator.ts';
-import { prepareLatents } from './prepare-latents.ts';
-import type { Scheduler } from './scheduler.ts';
+import { fround } from '../../src/math/float32.ts';
+import { TorchGenerator } from '../../src/math/torch-generator.ts';
+import { prepareLatents } from '../../src/schedulers/prepare-latents.ts';
+import type { Scheduler } from '../../src/schedulers/scheduler.ts';
 
 /** The SD 1.5 `scheduler_config.json` as the Hub ships it (a PNDMScheduler config). */
 export const SD15_CONFIG = {

@@ -1,0 +1,15 @@
+/** The limits every layer enforces on what a person types, imports or asks to run. */
+export const LIMITS = {
+  steps: { min: 1, max: 150 },
+  cfg: { min: 1, max: 30 },
+  batch: { min: 1, max: 16 },
+  size: { min: 64, max: 2048 },
+  promptChars: 20_000,
+  /**
+   * Imported infotext (a PNG's `parameters` or pasted text): two full prompts plus a generous
+   * parameter line. Longer text is refused before it is parsed.
+   */
+  infotextChars: 65_536,
+  /** |weight| of any prompt run after nesting (`(a:1e320)` is Infinity and makes NaN latents). */
+  promptWeight: 1000,
+} as const;

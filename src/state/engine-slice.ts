@@ -1,0 +1,150 @@
+/**
+ * The engine slice: the engine's status, the running job, the UI-side queue, token counters and
+ * the map of pending requests; its actions are the pure intents of engine-events.ts run through
+ * the bridge. The worker runs one generate at a time; the queue lives here so it can be shown,
+ * edited and kept across an engine restart.
+ */
+import type { StateCreator } from 'zustand/vanilla';
+import type { BackendChoice, JobId, ModelRef } from '../protocol/messages.ts';
+import { SAMPLERS } from '../schedulers/index.ts';
+import { createEngineBridge, type EngineBridge, type EnginePort, type SupervisionOptions } from './engine-bridge.ts';
+import {
+  clearQueue,
+  enqueueGenerate,
+  enqueueLatest,
+  removeQueued,
+  requestCancel,
+  requestLoad,
+  requestTokenCount,
+  type EngineData,
+  type EngineEffect,
+} from './engine-events.ts';
+import type { ModelDefaults } from './model-defaults.ts';
+import { DEFAULT_PARAMS } from './params-slice.ts';
+import type { Studio } from './store.ts';
+import type {
+  EngineStatus,
+  GalleryItem,
+  LastRun,
+  PendingRequest,
+  QueuedJob,
+  RunningJob,
+  TokenCounts,
+} from './types.ts';
+
+export const SAMPLER_IDS: readonly string[] = SAMPLERS.map((s) => s.id);
+
+export interface EngineSlice {
+  engine: EngineStatus;
+  job: RunningJob | null;
+  queue: QueuedJob[];
+  lastRun: LastRun | null;
+  tokenCounts: TokenCounts | null;
+  requests: Readonly<Record<JobId, PendingRequest>>;
+  nextJob: JobId;
+  currentModel: EngineData['currentModel'];
+  /** Starts (and supervises) the engine worker; `connect` is called again to replace a dead one. */
+  connectEngine(connect: () => EnginePort, options?: SupervisionOptions): void;
+  /**
+   * Loads a model. `defaults` are the catalog's (applied with the model's own when it is ready);
+   * null keeps the form where the model accepts it. By default an untouched form takes the
+   * model's own defaults and an edited or restored one is kept.
+   */
+  loadModel(model: ModelRef, backend?: BackendChoice, options?: { defaults?: Partial<ModelDefaults> | null }): void;
+  reloadModel(backend?: BackendChoice): void;
+  /** Validates the form and queues a job; false when refused (the reason is in the notice). */
+  generate(): boolean;
+  /** Replaces queued work and cancels the running job: the newest input wins (Live mode). */
+  generateLatest(): boolean;
+  cancelJob(): void;
+  clearQueue(): void;
+  removeQueuedJob(id: JobId): void;
+  /** Asks the worker's tokenizer for the counters, debounced so typing stays smooth. */
+  requestTokenCount(delayMs?: number): void;
+  /** Observes finished images (the gallery saves them, Live mode replaces its own). */
+  onImageAdded(listener: (item: GalleryItem) => void): () => void;
+}
+
+export const initialEngineStatus: EngineStatus = {
+  phase: 'starting',
+  backend: null,
+  adapter: null,
+  threads: 1,
+  crossOriginIsolated: false,
+  model: null,
+  loadProgress: null,
+  restarts: 0,
+};
+
+export const createEngineSlice: StateCreator<Studio, [], [], EngineSlice> = (set, get) => {
+  // Per store, not per module: the bridge (the port), the counter's debounce timer, observers.
+  let bridge: EngineBridge | null = null;
+  let countTimer: ReturnType<typeof setTimeout> | null = null;
+  const imageListeners = new Set<(item: GalleryItem) => void>();
+
+  const connected = (): EngineBridge => {
+    if (!bridge) throw new Error('engine not connected');
+    return bridge;
+  };
+
+  const onEffect = (effect: Exclude<EngineEffect, { type: 'send' }>) => {
+    switch (effect.type) {
+      case 'image-added':
+        for (const listener of imageListeners) listener(effect.item);
+        return;
+      case 'load-failed':
+        void get().recoverFromLoadFailure(effect.failure);
+        return;
+      case 'count-tokens':
+        get().requestTokenCount(0);
+        return;
+    }
+  };
+
+  return {
+    engine: initialEngineStatus,
+    job: null,
+    queue: [],
+    lastRun: null,
+    tokenCounts: null,
+    requests: {},
+    nextJob: 1,
+    currentModel: null,
+
+    connectEngine(connect, options = {}) {
+      bridge?.dispose();
+      bridge = createEngineBridge({
+        ...options,
+        connect,
+        read: get,
+        write: (state) => set(state),
+        onEffect,
+        samplers: SAMPLER_IDS,
+      });
+    },
+    loadModel(model, backend = get().settings.backend, options = {}) {
+      const defaults = options.defaults !== undefined ? options.defaults : get().params === DEFAULT_PARAMS ? {} : null;
+      connected().run((s) => requestLoad(s, model, backend, defaults));
+    },
+    reloadModel(backend) {
+      const current = get().currentModel;
+      if (current) get().loadModel(current.model, backend ?? current.backend, { defaults: current.defaults });
+    },
+    generate: () => connected().run((s) => enqueueGenerate(s, SAMPLER_IDS, get().jobInput())).accepted,
+    generateLatest: () => connected().run((s) => enqueueLatest(s, SAMPLER_IDS, get().jobInput())).accepted,
+    cancelJob: () => void bridge?.run(requestCancel),
+    clearQueue: () => set(clearQueue(get()).state),
+    removeQueuedJob: (id) => set(removeQueued(get(), id).state),
+    requestTokenCount(delayMs = 120) {
+      if (countTimer) clearTimeout(countTimer);
+      countTimer = setTimeout(() => {
+        countTimer = null;
+        bridge?.run(requestTokenCount);
+      }, delayMs);
+    },
+    onImageAdded(listener) {
+      imageListeners.add(listener);
+      return () => imageListeners.delete(listener);
+    },
+  };
+};
