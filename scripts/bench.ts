@@ -4,8 +4,9 @@
  * total ÷ Σ session.run (how much the pipeline adds around the model calls). It also times the
  * pure pieces the issues budget: one scheduler step and randn on 4×64×64 latents.
  * And the parsers that read user text (scripts/bench-parsers.ts): each at N and 8·N characters.
- * It prints figures; it asserts nothing. Options: --steps N --runs N --skip-browser --browser-steps N
- * --only parsers (just the parser figures, a few seconds).
+ * It prints figures; it asserts nothing. Options: --steps N --cfg X --runs N --model DIR --skip-browser
+ * --browser-steps N --only parsers (just the parser figures, a few seconds).
+ * The 4-step model: `npm run bench -- --model models/tiny-shapes-turbo --steps 4 --cfg 1 --skip-browser`.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
@@ -21,6 +22,7 @@ import { benchParsers } from './bench-parsers.ts';
 const { values } = parseArgs({
   options: {
     steps: { type: 'string', default: '20' },
+    cfg: { type: 'string', default: '7' },
     runs: { type: 'string', default: '10' },
     model: { type: 'string', default: 'models/tiny-shapes' },
     'skip-browser': { type: 'boolean', default: false },
@@ -32,7 +34,7 @@ const steps = Number(values.steps);
 const runs = Number(values.runs);
 const PROMPT = 'a big red circle on a blue background';
 const SEED = '42';
-const CFG = 7;
+const CFG = Number(values.cfg);
 
 const ms = (x: number) => `${x.toFixed(2)} ms`;
 const median = (xs: number[]) => {

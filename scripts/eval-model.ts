@@ -1,16 +1,26 @@
 /**
- * `npm run eval:model` — scores the shipped model on prompts whose attribute combinations were
- * held out of training (models/<id>/eval_prompts.json), at 20 Euler steps and CFG 6, with the
- * simple analyser in src/eval/analyse-image.ts. Prints accuracy per attribute against the bars of
- * issue #7. `--update-docs` writes the table into the model card and the README (between
- * `<!-- eval:start -->` and `<!-- eval:end -->`). Options: --model DIR --seeds N --cfg X --steps N.
+ * `npm run eval:model` — scores an embedded model with the simple analyser in
+ * src/eval/analyse-image.ts on two prompt sets from models/<id>/eval_prompts.json:
+ *  - held-out COMBINATIONS (`prompts`): attribute combinations never rendered in training, worded
+ *    canonically; bars of issue #7;
+ *  - held-out PHRASING (`phrasing_prompts`): training-distribution attributes worded with grammar
+ *    templates, word orders, constructions and filler words no training caption uses; bars of
+ *    issue #14.
+ * Also reports the clean-picture measure (src/eval/clean-background.ts) and ms per image.
+ * Options: --model DIR --seeds N --cfg X --steps N --sampler ID (default: the model's own
+ * scheduler config) --update-docs (writes the tables into the model card and README between
+ * `<!-- eval:start -->` / `<!-- eval:end -->`, or `<!-- eval:<id>:start -->` for other models).
+ *   npm run eval:model                                                   # tiny-shapes, 20 Euler, CFG 6
+ *   npm run eval:model -- --model models/tiny-shapes-turbo --steps 4 --cfg 1
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { analyseImage } from '../src/eval/analyse-image.ts';
+import { CLEAN_DISTANCE, cleanBackground } from '../src/eval/clean-background.ts';
 import { txt2img } from '../src/pipeline/txt2img.ts';
 import { loadNodeModel } from '../src/runtime/node/ort-node.ts';
+import { defaultSamplerFor, isSamplerId, SAMPLERS } from '../src/schedulers/index.ts';
 
 const { values } = parseArgs({
   options: {
@@ -18,6 +28,7 @@ const { values } = parseArgs({
     seeds: { type: 'string', default: '8' },
     cfg: { type: 'string', default: '6' },
     steps: { type: 'string', default: '20' },
+    sampler: { type: 'string' },
     'update-docs': { type: 'boolean', default: false },
   },
 });
@@ -26,114 +37,176 @@ interface EvalPrompt {
   prompt: string;
   expected: { shape?: string; color?: string; background?: string; size?: string; position?: string };
 }
+type Key = keyof EvalPrompt['expected'];
 
-const ATTRIBUTES = [
-  { key: 'color', label: 'colour', bar: 0.9 },
-  { key: 'position', label: 'position', bar: 0.9 },
-  { key: 'size', label: 'size', bar: 0.85 },
-  { key: 'shape', label: 'shape', bar: 0.75 },
-  { key: 'background', label: 'background', bar: 0.95 },
-] as const;
+const LABELS: Record<Key, string> = {
+  color: 'colour',
+  position: 'position',
+  size: 'size',
+  shape: 'shape',
+  background: 'background',
+};
+const KEYS: Key[] = ['color', 'position', 'size', 'shape', 'background'];
+/** Issue #7's bars for held-out combinations, issue #14's for held-out phrasing. */
+const BARS: Record<'combinations' | 'phrasing', Record<Key, number>> = {
+  combinations: { color: 0.9, position: 0.9, size: 0.85, shape: 0.75, background: 0.95 },
+  phrasing: { color: 0.9, position: 0.9, size: 0.9, shape: 0.85, background: 0.95 },
+};
+/** An image counts as clean when at least this share of its background pixels is clean. */
+const CLEAN_IMAGE = 0.99;
 
 const dir = values.model as string;
 const seeds = Number(values.seeds);
 const steps = Number(values.steps);
 const cfg = Number(values.cfg);
-const { prompts } = JSON.parse(readFileSync(join(dir, 'eval_prompts.json'), 'utf8')) as { prompts: EvalPrompt[] };
+const file = JSON.parse(readFileSync(join(dir, 'eval_prompts.json'), 'utf8')) as {
+  prompts: EvalPrompt[];
+  phrasing_prompts?: EvalPrompt[];
+};
 const loaded = await loadNodeModel(dir);
-const hits: Record<string, number> = {};
-const totals: Record<string, number> = {};
-/** Shape confusion, expected → read, so a miss says what the model drew instead. */
-const shapeConfusion = new Map<string, Map<string, number>>();
-const shapeBySize = new Map<string, { hits: number; total: number }>();
-const started = performance.now();
-let images = 0;
-for (const [p, item] of prompts.entries()) {
-  await txt2img(
-    loaded.model,
-    {
-      prompt: item.prompt,
-      negativePrompt: '',
-      seeds: Array.from({ length: seeds }, (_, i) => String(1000 * p + i)),
-      steps,
-      cfg,
-      sampler: 'euler',
-      width: 64,
-      height: 64,
-    },
-    {
-      clock: () => performance.now(),
-      onImage: (image) => {
-        images++;
-        const analysis = analyseImage(image.rgba, image.width, image.height);
-        const seen: Record<string, string | undefined> = {
-          background: analysis.background,
-          color: analysis.object?.colour,
-          position: analysis.object?.position,
-          size: analysis.object?.size,
-          shape: analysis.object?.shape,
-        };
-        if (item.expected.shape !== undefined) {
-          const row = shapeConfusion.get(item.expected.shape) ?? new Map<string, number>();
-          const read = analysis.object?.shape ?? '(none)';
-          row.set(read, (row.get(read) ?? 0) + 1);
-          shapeConfusion.set(item.expected.shape, row);
-          const sizeKey = item.expected.size ?? 'any size';
-          const bySize = shapeBySize.get(sizeKey) ?? { hits: 0, total: 0 };
-          bySize.total++;
-          if (read === item.expected.shape) bySize.hits++;
-          shapeBySize.set(sizeKey, bySize);
-        }
-        for (const { key } of ATTRIBUTES) {
-          const expected = item.expected[key];
-          if (expected === undefined) continue;
-          totals[key] = (totals[key] ?? 0) + 1;
-          if (seen[key] === expected) hits[key] = (hits[key] ?? 0) + 1;
-        }
-      },
-    },
-  );
+const sampler = values.sampler ?? defaultSamplerFor(loaded.model.schedulerConfig);
+if (!isSamplerId(sampler)) throw new Error(`unknown sampler ${sampler}`);
+const samplerLabel = SAMPLERS.find((s) => s.id === sampler)?.label ?? sampler;
+const spacing = loaded.model.schedulerConfig.timestepSpacing;
+
+interface SetResult {
+  name: 'combinations' | 'phrasing';
+  prompts: number;
+  images: number;
+  hits: Record<string, number>;
+  totals: Record<string, number>;
+  shapeConfusion: Map<string, Map<string, number>>;
+  shapeBySize: Map<string, { hits: number; total: number }>;
+  cleanShares: number[];
+  ms: number;
 }
-const seconds = (performance.now() - started) / 1000;
+
+async function evaluate(name: SetResult['name'], prompts: EvalPrompt[], seedBase: number): Promise<SetResult> {
+  const r: SetResult = {
+    name,
+    prompts: prompts.length,
+    images: 0,
+    hits: {},
+    totals: {},
+    shapeConfusion: new Map(),
+    shapeBySize: new Map(),
+    cleanShares: [],
+    ms: 0,
+  };
+  const started = performance.now();
+  for (const [p, item] of prompts.entries()) {
+    await txt2img(
+      loaded.model,
+      {
+        prompt: item.prompt,
+        negativePrompt: '',
+        seeds: Array.from({ length: seeds }, (_, i) => String(seedBase + 1000 * p + i)),
+        steps,
+        cfg,
+        sampler,
+        width: 64,
+        height: 64,
+      },
+      {
+        clock: () => performance.now(),
+        onImage: (image) => {
+          r.images++;
+          const analysis = analyseImage(image.rgba, image.width, image.height);
+          r.cleanShares.push(cleanBackground(image.rgba, image.width, image.height).cleanShare);
+          const seen: Record<Key, string | undefined> = {
+            background: analysis.background,
+            color: analysis.object?.colour,
+            position: analysis.object?.position,
+            size: analysis.object?.size,
+            shape: analysis.object?.shape,
+          };
+          if (item.expected.shape !== undefined) {
+            const row = r.shapeConfusion.get(item.expected.shape) ?? new Map<string, number>();
+            const read = analysis.object?.shape ?? '(none)';
+            row.set(read, (row.get(read) ?? 0) + 1);
+            r.shapeConfusion.set(item.expected.shape, row);
+            const sizeKey = item.expected.size ?? 'any size';
+            const bySize = r.shapeBySize.get(sizeKey) ?? { hits: 0, total: 0 };
+            bySize.total++;
+            if (read === item.expected.shape) bySize.hits++;
+            r.shapeBySize.set(sizeKey, bySize);
+          }
+          for (const key of KEYS) {
+            const expected = item.expected[key];
+            if (expected === undefined) continue;
+            r.totals[key] = (r.totals[key] ?? 0) + 1;
+            if (seen[key] === expected) r.hits[key] = (r.hits[key] ?? 0) + 1;
+          }
+        },
+      },
+    );
+  }
+  r.ms = performance.now() - started;
+  return r;
+}
+
+const sets: SetResult[] = [await evaluate('combinations', file.prompts, 0)];
+if (file.phrasing_prompts?.length) sets.push(await evaluate('phrasing', file.phrasing_prompts, 500_000));
 await loaded.release();
 
-const rows = ATTRIBUTES.map(({ key, label, bar }) => {
-  const accuracy = (hits[key] ?? 0) / Math.max(1, totals[key] ?? 0);
-  return `| ${label} | ${(accuracy * 100).toFixed(1)} % | ≥ ${bar * 100} % | ${accuracy >= bar ? 'met' : 'not met'} |`;
-});
+const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+const accuracy = (r: SetResult, key: Key) => (r.hits[key] ?? 0) / Math.max(1, r.totals[key] ?? 0);
+const cell = (r: SetResult, key: Key) => {
+  const a = accuracy(r, key);
+  const bar = BARS[r.name][key];
+  return `${pct(a)} (≥ ${bar * 100} %${a >= bar ? '' : ', not met'})`;
+};
+const clean = (r: SetResult) => {
+  const mean = r.cleanShares.reduce((a, b) => a + b, 0) / Math.max(1, r.cleanShares.length);
+  const cleanImages = r.cleanShares.filter((s) => s >= CLEAN_IMAGE).length / Math.max(1, r.cleanShares.length);
+  return { mean, cleanImages };
+};
+const setTitle = (r: SetResult) =>
+  r.name === 'combinations'
+    ? `held-out combinations (${r.prompts} prompts)`
+    : `held-out phrasing (${r.prompts} prompts)`;
+const guidance = cfg === 1 ? 'no CFG' : `CFG ${cfg}`;
 const table = [
-  `Held-out prompts: ${prompts.length} × ${seeds} seeds = ${images} images, ${steps} Euler steps, CFG ${cfg} (\`npm run eval:model\`, onnxruntime-node).`,
+  `${sets.map((r) => `${r.prompts} × ${seeds}`).join(' + ')} = ${sets.reduce((n, r) => n + r.images, 0)} images, ` +
+    `${steps} ${samplerLabel} steps (${spacing}), ${guidance} (\`npm run eval:model\`, onnxruntime-node).`,
   '',
-  '| attribute | accuracy | bar | |',
-  '| --- | --- | --- | --- |',
-  ...rows,
+  `| attribute | ${sets.map(setTitle).join(' | ')} |`,
+  `| --- |${sets.map(() => ' --- |').join('')}`,
+  ...KEYS.map((key) => `| ${LABELS[key]} | ${sets.map((r) => cell(r, key)).join(' | ')} |`),
+  `| clean background¹ | ${sets.map((r) => `${pct(clean(r).mean)} of pixels; ${pct(clean(r).cleanImages)} of images`).join(' | ')} |`,
+  `| ms per image | ${sets.map((r) => (r.ms / Math.max(1, r.images)).toFixed(1)).join(' | ')} |`,
+  '',
+  `¹ share of background pixels (outside the object and its ${2}-px edge) within RGB distance ${CLEAN_DISTANCE} ` +
+    `of the border colour; an image is clean when ≥ ${CLEAN_IMAGE * 100} % of them are (src/eval/clean-background.ts; ` +
+    `ground-truth renders: 100 %).`,
 ].join('\n');
 console.log(table);
-const readShapes = [...new Set([...shapeConfusion.values()].flatMap((row) => [...row.keys()]))].sort();
-console.log(`\nShape confusion (rows: prompted, columns: read from the image)\n`);
-console.log(`| prompted | ${readShapes.join(' | ')} |\n| --- |${readShapes.map(() => ' --- |').join('')}`);
-for (const [prompted, row] of [...shapeConfusion.entries()].sort()) {
-  console.log(`| ${prompted} | ${readShapes.map((read) => row.get(read) ?? 0).join(' | ')} |`);
+
+for (const r of sets) {
+  const readShapes = [...new Set([...r.shapeConfusion.values()].flatMap((row) => [...row.keys()]))].sort();
+  console.log(`\n${setTitle(r)}: shape confusion (rows: prompted, columns: read from the image)\n`);
+  console.log(`| prompted | ${readShapes.join(' | ')} |\n| --- |${readShapes.map(() => ' --- |').join('')}`);
+  for (const [prompted, row] of [...r.shapeConfusion.entries()].sort()) {
+    console.log(`| ${prompted} | ${readShapes.map((read) => row.get(read) ?? 0).join(' | ')} |`);
+  }
+  const sizeParts = [...r.shapeBySize.entries()]
+    .sort()
+    .map(([size, { hits, total }]) => `${size} ${((hits / total) * 100).toFixed(1)} % (${total})`);
+  console.log(`Shape accuracy by prompted size: ${sizeParts.join(', ')}`);
+  console.log(`${r.images} images in ${(r.ms / 1000).toFixed(1)} s (${(r.ms / r.images).toFixed(1)} ms per image)`);
 }
-const sizeParts = [...shapeBySize.entries()]
-  .sort()
-  .map(([size, { hits, total }]) => `${size} ${((hits / total) * 100).toFixed(1)} % (${total})`);
-console.log(`\nShape accuracy by prompted size: ${sizeParts.join(', ')}`);
-console.log(`\n${images} images in ${seconds.toFixed(1)} s (${((seconds * 1000) / images).toFixed(1)} ms per image)`);
 
 if (values['update-docs']) {
-  for (const file of [join(dir, 'README.md'), 'README.md']) {
-    // The trainer's model card leaves a placeholder line for this table.
-    const text = readFileSync(file, 'utf8').replace(
-      /^TypeScript eval \(onnxruntime\): _to be filled in by the app eval_\.$/m,
-      "TypeScript eval (onnxruntime-node, the studio's own pipeline):\n\n<!-- eval:start -->\n<!-- eval:end -->",
-    );
-    const pattern = /<!-- eval:start -->[\s\S]*?<!-- eval:end -->/;
+  const id = basename(dir.replace(/\/+$/, ''));
+  const tag = id === 'tiny-shapes' ? 'eval' : `eval:${id}`;
+  for (const doc of [join(dir, 'README.md'), 'README.md']) {
+    const text = readFileSync(doc, 'utf8');
+    const pattern = new RegExp(`<!-- ${tag}:start -->[\\s\\S]*?<!-- ${tag}:end -->`);
     if (!pattern.test(text)) {
-      console.log(`(no eval markers in ${file}; not updated)`);
+      console.log(`(no ${tag} markers in ${doc}; not updated)`);
       continue;
     }
-    writeFileSync(file, text.replace(pattern, `<!-- eval:start -->\n${table}\n<!-- eval:end -->`));
-    console.log(`updated ${file}`);
+    writeFileSync(doc, text.replace(pattern, `<!-- ${tag}:start -->\n${table}\n<!-- ${tag}:end -->`));
+    console.log(`updated ${doc}`);
   }
 }

@@ -108,7 +108,7 @@ def export_all(out, vae, te, unet, meta, ref_path=None):
         "num_hidden_layers": nl, "num_attention_heads": heads, "max_position_embeddings": 77,
         "vocab_size": len(tok.encoder), "hidden_act": "quick_gelu", "layer_norm_eps": 1e-5,
         "projection_dim": D, "bos_token_id": tok.bos_id, "eos_token_id": tok.eos_id,
-        "pad_token_id": tok.pad_id, "causal_mask": True,
+        "pad_token_id": tok.pad_id, "causal_mask": bool(getattr(te, "causal", True)),
         "onnx": {"inputs": {"input_ids": "int64 [batch, sequence]"},
                  "outputs": {"last_hidden_state": f"float32 [batch, sequence, {D}]"}}})
     _json(f"{tmp}/unet/config.json", {
@@ -157,7 +157,11 @@ def export_all(out, vae, te, unet, meta, ref_path=None):
         "held_out_color_shape": meta["holdout"]["color_shape"],
         "held_out_color_position": meta["holdout"]["color_position"],
         "settings": {"steps": 20, "scheduler": "EulerDiscreteScheduler", "guidance_scale": 6.0},
-        "prompts": meta["eval_items"]})
+        "prompts": meta["eval_items"],
+        "phrasing_note": "held-out PHRASING: training-distribution attributes worded with grammar "
+                         "templates, fillers and constructions that no training caption uses "
+                         "(training/data.py HELD_OUT_TEMPLATES)",
+        "phrasing_prompts": meta.get("phrasing_items", [])})
     tm = {k: meta[k] for k in ("scaling_factor", "vae_steps", "unet_steps", "vae_stats", "params",
                                 "args", "eval_history", "final", "train_minutes") if k in meta}
     tm["decoder_ft_steps"] = meta.get("decoder_ft_steps", 0)
@@ -193,9 +197,11 @@ def model_card(meta, D, nl, heads, V, tok, folder):
     status = "final" if meta["final"] else "INTERMEDIATE (training still running)"
     if a.get("smoke"):
         status = "SMOKE TEST (a few iterations; random-ish weights)"
+    keys = ("color", "shape", "position", "size", "background")
     rows = "\n".join(
-        f"| {h['step']} | {h['minutes']} | " + " | ".join(f"{h[k] * 100:.0f}%" for k in
-                                                         ("color", "shape", "position", "size", "background")) + " |"
+        f"| {h['step']} | {h['minutes']} | " + " | ".join(f"{h[k] * 100:.0f}%" for k in keys) + " | "
+        + (" | ".join(f"{h['phrasing'][k] * 100:.0f}%" for k in keys) if "phrasing" in h else " | ".join("–" for _ in keys))
+        + " |"
         for h in hist)
     return f"""# tiny-shapes — a tiny text-to-image latent diffusion model
 
@@ -208,7 +214,7 @@ Stable-Diffusion-style latent diffusion trained from scratch on procedurally gen
 ## Components
 | part | params | notes |
 |---|---|---|
-| text_encoder | {p['text_encoder']:,} | CLIP-style, {nl} pre-LN layers, width D={D}, {heads} heads, causal mask, final LayerNorm → `last_hidden_state` [B, seq, {D}] |
+| text_encoder | {p['text_encoder']:,} | CLIP-style, {nl} pre-LN layers, width D={D}, {heads} heads, {'causal mask' if meta['args'].get('te_causal', True) else 'bidirectional (no causal mask)'}, final LayerNorm → `last_hidden_state` [B, seq, {D}] |
 | unet | {p['unet']:,} | ε-prediction, 8×8→4×4, ResBlocks + cross-attention at both levels, self-attention at 4×4 |
 | vae_encoder | {p['vae_encoder']:,} | 64×64×3 → 8×8×4 (posterior mean, unscaled) |
 | vae_decoder | {p['vae_decoder']:,} | 8×8×4 → 64×64×3, nearest-upsample + conv, output clamped to [-1, 1] |
@@ -228,8 +234,14 @@ Unknown words fall back to byte pieces.
 Procedural, seeded, generated on the fly: shapes {', '.join(data.SHAPES)}; colours
 {', '.join(data.COLOR_NAMES)} (CSS values); sizes small (15–25 % of width) and big/large (45–55 %);
 positions {', '.join(data.POSITIONS)}; background from the same palette, never equal to the object colour.
-Captions vary wording (articles, order, synonyms big/large, centre/center/middle, gray/grey, commas);
-attributes may be omitted (then random in the image); 10 % empty captions for classifier-free guidance.
+Captions come from a randomised grammar (`training/data.py` `caption`): colour and size before or
+after the noun ("a star coloured red", "a red-coloured star", "a star which is red"), the object,
+position and background chunks in any order (background first too), separators, filler words and
+random letter strings (unknown words, to be ignored), punctuation and case; attributes may be
+omitted (then random in the image); 10 % empty captions for classifier-free guidance.
+**Held-out phrasing**: a second grammar (`HELD_OUT_TEMPLATES`, held-out fillers and constructions
+such as "that is red", "in red", "the background is …", "please", "draw", "sits") that no training
+caption uses (asserted at the start of each run); its words are not in the vocabulary.
 
 **Held out of training** (never rendered): colour×shape: {hs}; colour×position: {hp}.
 Eval prompts with expected attributes: `eval_prompts.json`.
@@ -248,13 +260,17 @@ Decoder-only fine-tuning on the frozen encoder (`training/finetune_decoder.py`):
 Time-budgeted runs are not bit-reproducible (steps depend on speed); use `--steps N --vae-steps M` for that.
 
 ## Eval (held-out prompts, 20 Euler steps, CFG 6)
-Python analyser (training/evaluate.py) during training:
+Python analyser (training/evaluate.py) during training, on the held-out combinations (48 prompts)
+and the held-out phrasing set (64 prompts, `phrasing_prompts` in `eval_prompts.json`):
 
-| step | minutes | colour | shape | position | size | background |
-|---|---|---|---|---|---|---|
+| step | minutes | colour | shape | position | size | background | phrasing: colour | shape | position | size | background |
+|---|---|---|---|---|---|---|---|---|---|---|---|
 {rows}
 
-TypeScript eval (onnxruntime): _to be filled in by the app eval_.
+TypeScript eval (onnxruntime-node, the studio's own pipeline; `npm run eval:model -- --update-docs` fills it in):
+
+<!-- eval:start -->
+<!-- eval:end -->
 
 ## Limits
 One object per image, 64×64 only (other sizes are out of distribution), 12 colours / 5 shapes /

@@ -101,8 +101,15 @@ class TBlock(nn.Module):
 
 
 class TextEncoder(nn.Module):
-    def __init__(self, vocab, d=128, layers=2, heads=4, max_len=77):
+    """CLIP text transformer shape (token + position embedding, pre-LN blocks, final LN), with the
+    same ONNX interface (input_ids -> last_hidden_state). `causal=False` drops CLIP's causal mask:
+    with it a colour word could never see the noun that FOLLOWS it ("a star that is red": "red"
+    comes after "star"; "blue background with a red star": "blue" cannot know it is the background),
+    so every token's state depended only on the words before it."""
+
+    def __init__(self, vocab, d=128, layers=2, heads=4, max_len=77, causal=True):
         super().__init__()
+        self.causal = causal
         self.tok = nn.Embedding(vocab, d)
         self.pos = nn.Parameter(torch.randn(max_len, d) * 0.01)
         self.blocks = nn.ModuleList([TBlock(d, heads) for _ in range(layers)])
@@ -113,7 +120,7 @@ class TextEncoder(nn.Module):
     def forward(self, ids):
         L = ids.shape[1]
         x = self.tok(ids) + self.pos[:L]
-        mask = self.mask[:L, :L]
+        mask = self.mask[:L, :L] if self.causal else None
         for b in self.blocks:
             x = b(x, mask)
         return self.ln_f(x)

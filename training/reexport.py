@@ -39,7 +39,9 @@ def main():
     v = torch.load(vpath)
     e = torch.load(os.path.join(a.run_dir, "ema.pt"))
     vae = VAE(); vae.load_state_dict(v["vae"]); vae.eval()
-    te = TextEncoder(len(tok.encoder), d=D); te.load_state_dict(e["te"]); te.eval()
+    ta = meta_old["args"]
+    te = TextEncoder(len(tok.encoder), d=D, layers=ta.get("te_layers", 2), causal=ta.get("te_causal", True))
+    te.load_state_dict(e["te"]); te.eval()
     unet = UNet(dctx=D); unet.load_state_dict(e["unet"]); unet.eval()
     holdout = json.load(open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "holdout.json")))
     items = holdout["eval_prompts"]

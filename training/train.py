@@ -200,7 +200,8 @@ def main():
     p.add_argument("--vae-batch", type=int, default=32)
     p.add_argument("--vae-lr", type=float, default=2e-3)
     p.add_argument("--kl", type=float, default=1e-6)
-    p.add_argument("--minutes", type=float, default=85.0, help="U-Net stage wall-clock budget (with --vae-minutes: ~110 min in all)")
+    p.add_argument("--minutes", type=float, default=64.0,
+                   help="U-Net stage wall-clock budget (with --vae-minutes: ~90 min in all; then distill.py ~25 min)")
     p.add_argument("--steps", type=int, default=0, help="if >0 overrides --minutes (reproducible)")
     p.add_argument("--captions", type=int, default=32, help="captions per step")
     p.add_argument("--rep", type=int, default=2, help="images per caption (batch = captions*rep)")
@@ -209,14 +210,23 @@ def main():
     p.add_argument("--min-snr", type=float, default=5.0)
     p.add_argument("--object-loss", type=float, default=6.0,
                    help="extra ε-loss weight on latent cells under the object (0 = plain MSE)")
-    p.add_argument("--eval-every-min", type=float, default=15.0)
+    p.add_argument("--eval-every-min", type=float, default=20.0)
     p.add_argument("--d", type=int, default=96, help="text width = cross_attention_dim")
+    p.add_argument("--te-layers", type=int, default=3, help="text encoder depth")
+    p.add_argument("--te-causal", action="store_true",
+                   help="CLIP's causal mask in the text encoder (off: bidirectional, so a colour binds to "
+                        "the noun after it)")
     p.add_argument("--resume", action="store_true",
                    help="continue an interrupted run from --run-dir: reuse its VAE (vae.pt, skip stage 1), "
                         "its fine-tuned decoder (vae_ft.pt) and its EMA text encoder + U-Net (ema.pt)")
+    p.add_argument("--vae-only", action="store_true",
+                   help="stop after stage 1 (vae.pt in --run-dir), e.g. to train the VAE while the caption grammar is edited")
+    p.add_argument("--reuse-vae", action="store_true",
+                   help="skip stage 1 and use --run-dir's vae.pt (from --vae-only or an earlier run of this recipe)")
     p.add_argument("--decoder-ft-minutes", type=float, default=-1,
                    help="decoder-only fine-tune (finetune_decoder.py) run CONCURRENTLY with the U-Net "
-                        "stage in a 1-thread subprocess (uses the 2nd core); -1 = --minutes minus 10, 0 = off")
+                        "stage in a 1-thread subprocess (uses the 2nd core); -1 = --minutes minus 28 "
+                        "(frees the core for the last part), 0 = off")
     args = p.parse_args()
     if args.smoke:
         args.vae_steps = args.vae_steps or 20
@@ -232,18 +242,27 @@ def main():
     log("args", vars(args))
 
     tok = build_tokenizer()
-    write_golden(tok, os.path.join(HERE, "tokenizer_golden.json"))
+    # The committed golden ids / holdout file describe the SHIPPED model: a smoke run writes its own
+    # copies into its run dir (a full run rewrites them; commit them with the model it exports).
+    meta_dir = args.run_dir if args.smoke else HERE
+    write_golden(tok, os.path.join(meta_dir, "tokenizer_golden.json"))
     log(f"tokenizer: vocab {len(tok.encoder)} merges {len(tok.merges)} bos {tok.bos_id} eos/pad {tok.eos_id}")
+    held_out_words = data.check_grammars_disjoint(n=2000 if args.smoke else 20000)
+    log(f"caption grammars disjoint (training captions never use held-out phrasing); "
+        f"held-out filler words per training caption: {held_out_words}")
     eval_items = data.holdout_eval_set(n=48)   # deterministic; same file for smoke and full runs
+    phrasing_items = data.held_out_phrasing_set(n=64)
     holdout = {"color_shape": [list(x) for x in data.HOLDOUT_COLOR_SHAPE],
                "color_position": [list(x) for x in data.HOLDOUT_COLOR_POSITION],
-               "eval_prompts": eval_items}
+               "eval_prompts": eval_items, "phrasing_prompts": phrasing_items,
+               "phrasing_templates": data.HELD_OUT_TEMPLATES}
     run_items = eval_items[:12] if args.smoke else eval_items
-    with open(os.path.join(HERE, "holdout.json"), "w") as f:
+    run_phrasing = phrasing_items[:12] if args.smoke else phrasing_items
+    with open(os.path.join(meta_dir, "holdout.json"), "w") as f:
         json.dump(holdout, f, indent=1)
 
     vae = VAE()
-    te = TextEncoder(len(tok.encoder), d=args.d)
+    te = TextEncoder(len(tok.encoder), d=args.d, layers=args.te_layers, causal=args.te_causal)
     unet = UNet(dctx=args.d)
     counts = {"vae_encoder": nparams(vae.encoder), "vae_decoder": nparams(vae.decoder),
               "text_encoder": nparams(te), "unet": nparams(unet)}
@@ -263,19 +282,28 @@ def main():
         unet.load_state_dict(ema_ck["unet"])
         resumed_steps = ema_ck.get("step", 0)
         log(f"resumed from {args.run_dir}: U-Net step {resumed_steps}")
+    elif args.reuse_vae:
+        ck = torch.load(os.path.join(args.run_dir, "vae.pt"))
+        vae.load_state_dict(ck["vae"])
+        vae_steps = ck.get("vae_steps", 0)
+        log(f"reusing {args.run_dir}/vae.pt ({vae_steps} VAE steps)")
     else:
         vae_steps = train_vae(vae, args, rng)
     vae.eval()
     for q in vae.parameters():
         q.requires_grad_(False)
     scale, vstats, latent_rgb = vae_stats(vae, np.random.default_rng(args.seed + 7), 256 if args.smoke else 2048)
-    if args.resume:
+    if args.resume or args.reuse_vae:
         scale = ck["scale"]   # keep the exact factor the U-Net was trained with
     log(f"vae scaling_factor {scale:.5f} stats {vstats}")
-    torch.save({"vae": vae.state_dict(), "scale": scale, "vae_steps": vae_steps}, os.path.join(args.run_dir, "vae.pt"))
+    torch.save({"vae": vae.state_dict(), "scale": scale, "vae_steps": vae_steps,
+                "vae_stats": vstats, "latent_rgb": latent_rgb}, os.path.join(args.run_dir, "vae.pt"))
+    if args.vae_only:
+        log(f"--vae-only: stopping after stage 1 ({(time.time() - t_start) / 60:.1f} min)")
+        return
     if os.path.exists(ft_path) and not args.resume:
         os.remove(ft_path)
-    ft_min = args.decoder_ft_minutes if args.decoder_ft_minutes >= 0 else max(0.0, args.minutes - 10)
+    ft_min = args.decoder_ft_minutes if args.decoder_ft_minutes >= 0 else max(0.0, args.minutes - 28)
     ft_proc = None
     if ft_min > 0 or args.smoke:
         cmd = [sys.executable, os.path.join(HERE, "finetune_decoder.py"), "--run-dir", args.run_dir]
@@ -317,7 +345,7 @@ def main():
         return {"scaling_factor": scale, "vae_steps": vae_steps, "unet_steps": step,
                 "vae_stats": vstats, "params": counts, "args": vars(args),
                 "latent_rgb": latent_rgb, "eval_history": history, "final": final,
-                "train_minutes": (time.time() - t_start) / 60, "tok": tok, "eval_items": eval_items,
+                "train_minutes": (time.time() - t_start) / 60, "tok": tok, "eval_items": eval_items, "phrasing_items": phrasing_items,
                 "decoder_ft_steps": ft_state["steps"],
                 "holdout": holdout}
 
@@ -327,10 +355,14 @@ def main():
             ft_proc.wait()
         refresh_decoder()
         sc, imgs = run_eval(ema_unet, ema_te, dec_vae, scale, tok, run_items)
-        history.append({"step": step, "minutes": round((time.time() - t_start) / 60, 1), **sc})
+        scp, imgs_p = run_eval(ema_unet, ema_te, dec_vae, scale, tok, run_phrasing)
+        history.append({"step": step, "minutes": round((time.time() - t_start) / 60, 1), **sc,
+                        "phrasing": scp})
         log(f"EVAL step {step} held-out (20 Euler, cfg 6, {len(run_items)} prompts, "
             f"decoder-ft step {ft_state['steps']}): {fmt(sc)}")
+        log(f"EVAL step {step} held-out PHRASING ({len(run_phrasing)} prompts): {fmt(scp)}")
         save_grid(imgs, os.path.join(args.run_dir, f"eval_{step:06d}.png"))
+        save_grid(imgs_p, os.path.join(args.run_dir, f"eval_phrasing_{step:06d}.png"))
         torch.save({"te": ema_te.state_dict(), "unet": ema_unet.state_dict(), "step": step},
                    os.path.join(args.run_dir, "ema.pt"))
         exp.export_all(args.out, dec_vae, ema_te, ema_unet, meta(final),

@@ -36,7 +36,12 @@ export const pwaOptions: Partial<VitePWAOptions> = {
   injectManifest: {
     // The app shell, ORT's wasm + its .mjs loader, icons, and the embedded model's folder
     // (emitted into the build by scripts/vite-models-plugin.ts). Downloaded models live in OPFS.
-    globPatterns: ['**/*.{js,mjs,css,html,wasm}', 'models/catalog.json', 'models/tiny-shapes/**/*'],
+    globPatterns: [
+      '**/*.{js,mjs,css,html,wasm}',
+      'models/catalog.json',
+      'models/tiny-shapes/**/*',
+      'models/tiny-shapes-turbo/**/*',
+    ],
     // ort-wasm-simd-threaded.asyncify.wasm is ~27 MB; Workbox's default limit is 2 MiB.
     maximumFileSizeToCacheInBytes: 64 * 1024 * 1024,
     rollupFormat: 'iife',

@@ -1,9 +1,11 @@
 /**
- * Keeps the training recipe from rotting: a few iterations from scratch, export, then the export
- * loads in onnxruntime-node through the studio's own loader and produces an image.
+ * Keeps the training recipes from rotting: a few iterations from scratch, export, then the export
+ * loads in onnxruntime-node through the studio's own loader and produces an image; then a few
+ * iterations of the few-step distillation (training/distill.py) from that run, whose export
+ * (float16-stored U-Net weights, its own scheduler config) generates in 4 steps without CFG.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -48,5 +50,47 @@ describe('training recipe smoke run', () => {
     expect(images).toHaveLength(1);
     expect(images[0]?.length).toBe(64 * 64 * 4);
     await loaded.release();
-  }, 300_000);
+
+    const turbo = mkdtempSync(join(tmpdir(), 'latent-studio-smoke-turbo-'));
+    await run(
+      python,
+      [
+        'training/distill.py',
+        '--smoke',
+        '--base-run',
+        'training/runs/smoke',
+        '--base-model',
+        out,
+        '--run-dir',
+        join(turbo, 'run'),
+        '--out',
+        join(turbo, 'model'),
+      ],
+      { timeout: 240_000 },
+    );
+    const scheduler = JSON.parse(readFileSync(join(turbo, 'model/scheduler/scheduler_config.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    expect(scheduler['timestep_spacing']).toBe('trailing');
+    const fast = await loadNodeModel(join(turbo, 'model'));
+    const fastImages: Uint8ClampedArray[] = [];
+    await txt2img(
+      fast.model,
+      {
+        prompt: 'a red circle',
+        negativePrompt: '',
+        seeds: ['3'],
+        steps: 4,
+        cfg: 1,
+        sampler: 'euler',
+        width: 64,
+        height: 64,
+      },
+      { clock: () => performance.now(), onImage: (image) => fastImages.push(image.rgba) },
+    );
+    expect(fastImages).toHaveLength(1);
+    expect(fastImages[0]?.length).toBe(64 * 64 * 4);
+    await fast.release();
+  }, 480_000);
 });
