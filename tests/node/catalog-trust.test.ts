@@ -3,7 +3,7 @@
  * own, never declare one served "with the app", and its models are named after where they
  * came from, in the id (what the status line and every PNG's `Model:` show) and the name.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { infotextFromParams } from '../../src/metadata/generation-infotext.ts';
 import { mergeCatalog, parseCatalog, readCatalogResponse } from '../../src/storage/model-catalog.ts';
@@ -24,9 +24,15 @@ const remote = (id: string, more: Record<string, unknown> = {}) => ({
 });
 
 describe('catalog trust', () => {
-  it('marks the shipped catalog built-in, with the embedded model as the only app model', () => {
+  it('marks the shipped catalog built-in, with the embedded models as the only app models', () => {
     expect(shipped.every((m) => m.builtIn === true)).toBe(true);
-    expect(shipped.filter((m) => m.kind === 'app').map((m) => m.id)).toEqual(['tiny-shapes']);
+    const app = shipped.filter((m) => m.kind === 'app');
+    expect(app.map((m) => m.id)).toEqual(['tiny-shapes', 'tiny-shapes-turbo']);
+    // Each is a folder this repository ships, served with the app from its own origin.
+    for (const m of app) {
+      expect(new URL(m.baseUrl).origin).toBe(new URL(base).origin);
+      expect(existsSync(new URL(`../../models/${m.id}/model_index.json`, import.meta.url))).toBe(true);
+    }
   });
   it('refuses an extra catalog that declares kind "app", naming the entry', () => {
     const hostile = { models: [{ id: 'tiny-shapes', kind: 'app', baseUrl: 'https://evil.example/m/' }] };
