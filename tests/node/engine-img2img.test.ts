@@ -4,10 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_IMAGE_PARAMS } from '../../src/protocol/image-params.ts';
-import type { EngineEvent } from '../../src/protocol/messages.ts';
 import type { GenerationParams } from '../../src/protocol/params.ts';
-import { loadNodeModel } from '../../src/runtime/node/ort-node.ts';
-import { createEngine } from '../../src/worker/engine.ts';
+import { engineHarness } from '../support/engine-harness.ts';
 
 const params: GenerationParams = {
   prompt: 'a big red circle in the center on a white background',
@@ -21,43 +19,22 @@ const params: GenerationParams = {
   batchCount: 1,
 };
 
-function harness() {
-  const events: EngineEvent[] = [];
-  const waiters: { job: number; resolve: () => void }[] = [];
-  const engine = createEngine({
-    now: () => performance.now(),
-    postEvent: (event) => {
-      events.push(event);
-      if (['ready', 'done', 'error', 'cancelled'].includes(event.type)) {
-        for (const w of waiters.filter((w) => w.job === event.job)) w.resolve();
-      }
-    },
-    loadModel: async (model) => {
-      const loaded = await loadNodeModel(model.baseUrl);
-      return { loaded, backend: 'cpu', adapter: null, threads: 2, crossOriginIsolated: false };
-    },
-  });
-  const settled = (job: number) => new Promise<void>((resolve) => waiters.push({ job, resolve }));
-  const of = (job: number) => events.filter((e) => e.job === job);
-  return { engine, settled, of };
-}
-
 describe('engine: image to image', () => {
   it('runs img2img with the source pixels, interpolation frames, and refuses a job without a source', async () => {
-    const h = harness();
-    h.engine.handle({
+    const h = engineHarness();
+    h.send({
       type: 'load',
       job: 1,
       model: { id: 'tiny-shapes', baseUrl: 'models/tiny-shapes' },
       backend: 'auto',
     });
-    h.engine.handle({ type: 'generate', job: 2, params, preview: false });
+    h.send({ type: 'generate', job: 2, params, preview: false });
     await h.settled(2);
     const src = h.of(2).find((e) => e.type === 'image');
     if (src?.type !== 'image') throw new Error('no source image');
 
     const source = { rgba: src.rgba, width: src.width, height: src.height };
-    h.engine.handle({
+    h.send({
       type: 'generate',
       job: 3,
       params: { ...params, image: { ...DEFAULT_IMAGE_PARAMS, denoisingStrength: 0.5 } },
@@ -69,7 +46,7 @@ describe('engine: image to image', () => {
     expect(progress.map((e) => e.type === 'progress' && e.steps)).toEqual([3, 3, 3]); // strength 0.5 of 6 steps
     expect(h.of(3).at(-1)?.type).toBe('done');
 
-    h.engine.handle({
+    h.send({
       type: 'generate',
       job: 4,
       params: { ...params, interpolation: { toSeed: '8', toPrompt: '', frames: 3 } },
@@ -79,7 +56,7 @@ describe('engine: image to image', () => {
     const frames = h.of(4).filter((e) => e.type === 'image');
     expect(frames.map((e) => e.type === 'image' && e.variation?.strength)).toEqual([0, 0.5, 1]);
 
-    h.engine.handle({ type: 'generate', job: 5, params: { ...params, image: DEFAULT_IMAGE_PARAMS }, preview: false });
+    h.send({ type: 'generate', job: 5, params: { ...params, image: DEFAULT_IMAGE_PARAMS }, preview: false });
     await h.settled(5);
     expect(h.of(5).at(-1)).toMatchObject({
       type: 'error',

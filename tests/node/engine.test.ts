@@ -3,10 +3,8 @@
  * onnxruntime-node: the same code the browser worker runs, minus the Worker shell.
  */
 import { describe, expect, it } from 'vitest';
-import type { EngineEvent, EngineRequest } from '../../src/protocol/messages.ts';
 import type { GenerationParams } from '../../src/protocol/params.ts';
-import { loadNodeModel } from '../../src/runtime/node/ort-node.ts';
-import { createEngine } from '../../src/worker/engine.ts';
+import { engineHarness } from '../support/engine-harness.ts';
 
 const params: GenerationParams = {
   prompt: 'a small blue square in the top right corner',
@@ -20,32 +18,9 @@ const params: GenerationParams = {
   batchCount: 2,
 };
 
-function harness() {
-  const events: EngineEvent[] = [];
-  const waiters: { job: number; resolve: () => void }[] = [];
-  const engine = createEngine({
-    now: () => performance.now(),
-    postEvent: (event) => {
-      events.push(event);
-      if (['ready', 'done', 'error', 'cancelled'].includes(event.type)) {
-        for (const w of waiters.filter((w) => w.job === event.job)) w.resolve();
-      }
-    },
-    loadModel: async (model, _backend, onProgress) => {
-      const loaded = await loadNodeModel(model.baseUrl);
-      onProgress('unet/model.onnx', 1, 1);
-      return { loaded, backend: 'cpu', adapter: null, threads: 2, crossOriginIsolated: false };
-    },
-  });
-  const send = (request: EngineRequest) => engine.handle(request);
-  const settled = (job: number) => new Promise<void>((resolve) => waiters.push({ job, resolve }));
-  const of = (job: number) => events.filter((e) => e.job === job);
-  return { send, settled, of, events };
-}
-
 describe('engine', () => {
   it('loads, then runs a batch with progress per step, one image per seed and exactly one terminal event', async () => {
-    const h = harness();
+    const h = engineHarness();
     h.send({ type: 'load', job: 1, model: { id: 'tiny-shapes', baseUrl: 'models/tiny-shapes' }, backend: 'auto' });
     h.send({ type: 'generate', job: 2, params, preview: true });
     await h.settled(2);
@@ -61,7 +36,7 @@ describe('engine', () => {
   });
 
   it('cancels between steps, cancels queued jobs, then runs the next job; bad params fail cleanly', async () => {
-    const h = harness();
+    const h = engineHarness();
     h.send({ type: 'load', job: 1, model: { id: 'tiny-shapes', baseUrl: 'models/tiny-shapes' }, backend: 'auto' });
     h.send({ type: 'generate', job: 2, params: { ...params, steps: 150, batchCount: 8 }, preview: false });
     h.send({ type: 'generate', job: 3, params, preview: false });
@@ -89,7 +64,7 @@ describe('engine', () => {
   });
 
   it('reports a missing model folder as a clear error, and generate without a model as no-model', async () => {
-    const h = harness();
+    const h = engineHarness();
     h.send({ type: 'load', job: 1, model: { id: 'nope', baseUrl: 'models/does-not-exist' }, backend: 'auto' });
     h.send({ type: 'generate', job: 2, params, preview: false });
     await h.settled(2);
