@@ -33,7 +33,7 @@ import type {
   StoredModelStatus,
 } from '../storage/model-download-protocol.ts';
 import type { DownloadErrorCode, DownloadProgress } from '../storage/download-types.ts';
-import { wasmMemoryProblem } from '../runtime/adapter-check.ts';
+import { wasmMemoryProblem } from '../protocol/wasm-memory.ts';
 import { formatBytes } from './format.ts';
 import type { Studio } from './store.ts';
 import type { ModelLoadFailure } from './types.ts';

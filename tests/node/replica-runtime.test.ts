@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { WASM_MEMORY_LIMIT, wasmBytesNeeded, wasmMemoryProblem } from '../../src/runtime/adapter-check.ts';
+import { WASM_MEMORY_LIMIT, wasmBytesNeeded, wasmMemoryProblem } from '../../src/protocol/wasm-memory.ts';
 import { scanOnnxWeights } from '../../src/runtime/onnx-scan.ts';
 import { parseCatalog } from '../../src/storage/model-catalog.ts';
 import { ensureReplica } from '../support/replicas.ts';

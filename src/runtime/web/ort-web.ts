@@ -15,7 +15,8 @@ import {
   type ExternalDataRef,
   type ModelRef,
 } from '../../protocol/messages.ts';
-import { adapterProblem, assertAdapterCanRun, wasmMemoryProblem } from '../adapter-check.ts';
+import { wasmMemoryProblem } from '../../protocol/wasm-memory.ts';
+import { adapterProblem, assertAdapterCanRun } from '../adapter-check.ts';
 import { loadClipTokenizer } from '../clip-tokenizer.ts';
 import { httpModelSource, type ModelFileSource } from '../model-source.ts';
 import { scanOnnxWeights } from '../onnx-scan.ts';
