@@ -5,35 +5,16 @@
  * download with a Range request; recover a stored file that fails to load; a quota error that
  * removes only the partial file; a 404 reported clearly.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
-import { startTestServer, type TestServer } from '../support/test-server.ts';
+import { loopbackModelHost } from './model-host.ts';
 import { distinctColours, galleryPixels, setSlider } from './studio.ts';
 
-const script = fileURLToPath(new URL('../support/make_sd_test_models.py', import.meta.url));
-let modelsDir: string;
-let server: TestServer;
-
-test.beforeAll(() => {
-  modelsDir = mkdtempSync(join(tmpdir(), 'ls-e2e-models-'));
-  execFileSync('/usr/bin/python3', [script, modelsDir], { stdio: 'pipe' });
-});
-test.beforeEach(async () => {
-  server = await startTestServer({ root: modelsDir });
-});
-test.afterEach(async () => {
-  await server.close();
-});
-test.afterAll(() => rmSync(modelsDir, { recursive: true, force: true }));
+const host = loopbackModelHost('ls-e2e-models-');
 
 async function openWithTestCatalog(page: Page, extra = '') {
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`/?backend=wasm&catalog=${encodeURIComponent(`${server.url}catalog.json`)}${extra}`);
+  await page.goto(`/?backend=wasm&catalog=${encodeURIComponent(`${host.server.url}catalog.json`)}${extra}`);
   await expect(page.getByRole('status', { name: 'Engine status' })).toHaveAttribute('data-phase', 'ready', {
     timeout: 120_000,
   });
@@ -41,7 +22,7 @@ async function openWithTestCatalog(page: Page, extra = '') {
 }
 
 /** Ids from the `?catalog=` test catalog carry its host (catalog trust, src/storage/model-catalog.ts). */
-const namespaced = (id: string) => `127.0.0.1:${server.port}/${id}`;
+const namespaced = (id: string) => `127.0.0.1:${host.server.port}/${id}`;
 
 const card = (page: Page, name: string) => page.getByRole('region', { name: 'Models' }).getByRole('article', { name });
 
@@ -113,7 +94,7 @@ test('downloads a model into OPFS, uses it, generates, and still has it offline 
 
 test('shows bytes, speed and ETA, pauses, and resumes after a reload with Range: bytes=N-', async ({ page }) => {
   await openWithTestCatalog(page);
-  server.setThrottle(250_000);
+  host.server.setThrottle(250_000);
   const model = card(page, 'Test SD-Turbo-like');
   await model.getByRole('button', { name: 'Download' }).click();
   const text = model.getByTestId('download-text');
@@ -134,16 +115,16 @@ test('shows bytes, speed and ETA, pauses, and resumes after a reload with Range:
   await expect(model).toHaveAttribute('data-state', 'partial', { timeout: 30_000 });
   const partial = (await opfsFiles(page, namespaced('test/sd-turbo-like')))['text_encoder/model.onnx'] ?? 0;
   expect(partial).toBeGreaterThan(0);
-  server.setThrottle(0);
-  server.log.length = 0;
+  host.server.setThrottle(0);
+  host.server.log.length = 0;
   await model.getByRole('button', { name: 'Resume download' }).click();
   await expect(model).toHaveAttribute('data-state', 'stored', { timeout: 60_000 });
-  const resumed = server.log.find((r) => r.path === '/sd-turbo-like/text_encoder/model.onnx');
+  const resumed = host.server.log.find((r) => r.path === '/sd-turbo-like/text_encoder/model.onnx');
   expect(resumed?.range).toMatch(/^bytes=\d+-$/);
   expect(Number(/=(\d+)-/.exec(resumed?.range ?? '')?.[1])).toBeGreaterThanOrEqual(partial - 8 * 1024 * 1024);
   expect(resumed?.status).toBe(206);
   // Files finished before the reload were not fetched again.
-  expect(server.log.some((r) => r.path === '/sd-turbo-like/model_index.json')).toBe(false);
+  expect(host.server.log.some((r) => r.path === '/sd-turbo-like/model_index.json')).toBe(false);
 });
 
 test('a stored file that fails to load is detected, downloaded again, and the model loads', async ({ page }) => {
@@ -161,13 +142,13 @@ test('a stored file that fails to load is detected, downloaded again, and the mo
     await writable.write(new Uint8Array(size).fill(7));
     await writable.close();
   }, namespaced('test/sd15-like'));
-  server.log.length = 0;
+  host.server.log.length = 0;
   await model.getByRole('button', { name: 'Use' }).click();
   await expect(page.getByTestId('notice')).toContainText(/damaged.*downloading it again/, { timeout: 60_000 });
   const status = page.getByRole('status', { name: 'Engine status' });
   await expect(status).toContainText('test/sd15-like', { timeout: 60_000 });
   await expect(status).toHaveAttribute('data-phase', 'ready', { timeout: 60_000 });
-  expect(server.log.filter((r) => r.method === 'GET').map((r) => r.path)).toEqual([
+  expect(host.server.log.filter((r) => r.method === 'GET').map((r) => r.path)).toEqual([
     '/sd15-like/vae_decoder/model.onnx',
   ]);
   await generateOne(page);
@@ -191,7 +172,7 @@ test('quota exceeded: a clear message, the partial file removed, the stored file
 
 test('a missing file on the server is reported by name', async ({ page }) => {
   await openWithTestCatalog(page);
-  server.fault('/sd15-like/unet/model.onnx_data', { kind: 'status', status: 404, times: 100 });
+  host.server.fault('/sd15-like/unet/model.onnx_data', { kind: 'status', status: 404, times: 100 });
   const model = card(page, 'Test SD 1.5-like (fp32, external data)');
   await model.getByRole('button', { name: 'Download' }).click();
   await expect(model.getByRole('alert')).toContainText('unet/model.onnx_data was not found', { timeout: 60_000 });
@@ -201,12 +182,12 @@ test('a missing file on the server is reported by name', async ({ page }) => {
 test('a custom model folder is inspected, downloaded, listed after a reload, and deleted', async ({ page }) => {
   await openWithTestCatalog(page);
   const custom = page.getByRole('form', { name: 'Custom model' });
-  await custom.getByRole('textbox').fill(`${server.url}sd15-fp16-like`);
+  await custom.getByRole('textbox').fill(`${host.server.url}sd15-fp16-like`);
   await custom.getByRole('button', { name: 'Inspect' }).click();
   await expect(custom).toContainText(/files, \d/);
   // Inspection reads sizes only: no model weights were fetched.
-  expect(server.log.some((r) => r.method === 'GET' && r.path.endsWith('.onnx'))).toBe(false);
-  const id = `127.0.0.1:${server.port}/sd15-fp16-like`;
+  expect(host.server.log.some((r) => r.method === 'GET' && r.path.endsWith('.onnx'))).toBe(false);
+  const id = `127.0.0.1:${host.server.port}/sd15-fp16-like`;
   await custom.getByRole('button', { name: `Download ${id}` }).click();
   const model = card(page, id);
   await expect(model).toHaveAttribute('data-state', 'stored', { timeout: 60_000 });

@@ -5,13 +5,10 @@
  * and a way out (WASM), instead of crashing in session creation.
  */
 /// <reference types="@webgpu/types" />
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { rmSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
+import { buildSdTestModels } from './model-host.ts';
 import { galleryPixels, setSlider } from './studio.ts';
 
 const ready = (page: Page) =>
@@ -57,14 +54,7 @@ test.describe('a float16 model on an adapter without shader-f16', () => {
   let modelsDir: string;
   let server: TestServer;
   test.beforeAll(async () => {
-    modelsDir = mkdtempSync(join(tmpdir(), 'ls-e2e-f16-'));
-    execFileSync(
-      '/usr/bin/python3',
-      [fileURLToPath(new URL('../support/make_sd_test_models.py', import.meta.url)), modelsDir],
-      {
-        stdio: 'pipe',
-      },
-    );
+    modelsDir = buildSdTestModels('ls-e2e-f16-');
     server = await startTestServer({ root: modelsDir });
   });
   test.afterAll(async () => {

@@ -7,31 +7,14 @@
  * only; flipped bytes in a stored graph that still parses are caught against the catalog's
  * SHA-256 before the model loads.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
-import { startTestServer, type TestServer } from '../support/test-server.ts';
+import { loopbackModelHost } from './model-host.ts';
 import { openStudio } from './studio.ts';
 import { figures, fillForm, generateButton, waitIdle, waitSaved } from './studio-helpers.ts';
 
-const script = fileURLToPath(new URL('../support/make_sd_test_models.py', import.meta.url));
-let modelsDir: string;
-let server: TestServer;
-
-test.beforeAll(() => {
-  modelsDir = mkdtempSync(join(tmpdir(), 'ls-e2e-defects-'));
-  execFileSync('/usr/bin/python3', [script, modelsDir], { stdio: 'pipe' });
-});
-test.beforeEach(async () => {
-  server = await startTestServer({ root: modelsDir });
-});
-test.afterEach(async () => {
-  await server.close();
-});
-test.afterAll(() => rmSync(modelsDir, { recursive: true, force: true }));
+const host = loopbackModelHost('ls-e2e-defects-');
 
 const status = (page: Page) => page.getByRole('status', { name: 'Engine status' });
 const card = (page: Page, name: string) => page.getByRole('region', { name: 'Models' }).getByRole('article', { name });
@@ -39,7 +22,7 @@ const SD15 = 'Test SD 1.5-like (fp32, external data)';
 const TURBO = 'Test SD-Turbo-like';
 
 async function openWithTestCatalog(page: Page) {
-  await page.goto(`/?backend=wasm&catalog=${encodeURIComponent(`${server.url}catalog.json`)}`);
+  await page.goto(`/?backend=wasm&catalog=${encodeURIComponent(`${host.server.url}catalog.json`)}`);
   await expect(status(page)).toHaveAttribute('data-phase', 'ready', { timeout: 120_000 });
 }
 
@@ -91,14 +74,14 @@ test('the same download started in a second tab says it runs in the other tab, t
   const b = await context.newPage();
   await openWithTestCatalog(a);
   await openWithTestCatalog(b);
-  server.setThrottle(1_500_000);
+  host.server.setThrottle(1_500_000);
   await card(a, SD15).getByRole('button', { name: 'Download' }).click();
   await expect(card(a, SD15)).toHaveAttribute('data-state', 'downloading');
   await card(b, SD15).getByRole('button', { name: 'Download' }).click();
   const alert = card(b, SD15).getByRole('alert');
   await expect(alert).toContainText('already downloading in another tab', { timeout: 30_000 });
   await expect(alert).not.toContainText('createSyncAccessHandle');
-  server.setThrottle(0);
+  host.server.setThrottle(0);
   await expect(card(a, SD15)).toHaveAttribute('data-state', 'stored', { timeout: 60_000 });
   // Tab B hears when the lock is free and lists the model as stored.
   await expect(card(b, SD15)).toHaveAttribute('data-state', 'stored', { timeout: 30_000 });
@@ -109,13 +92,13 @@ test('a wrong Content-Length is retried; when it stays wrong, that card alone na
 }) => {
   await openWithTestCatalog(page);
   const path = '/sd15-like/vae_decoder/model.onnx';
-  server.fault(path, { kind: 'wrong-length', extra: 100 });
+  host.server.fault(path, { kind: 'wrong-length', extra: 100 });
   await card(page, SD15).getByRole('button', { name: 'Download' }).click();
   await expect(card(page, SD15)).toHaveAttribute('data-state', 'stored', { timeout: 60_000 });
-  expect(server.log.filter((r) => r.path === path).length).toBeGreaterThanOrEqual(2);
+  expect(host.server.log.filter((r) => r.path === path).length).toBeGreaterThanOrEqual(2);
 
   const turboPath = '/sd-turbo-like/vae_decoder/model.onnx';
-  server.fault(turboPath, { kind: 'wrong-length', extra: 100, times: 100 });
+  host.server.fault(turboPath, { kind: 'wrong-length', extra: 100, times: 100 });
   await card(page, TURBO).getByRole('button', { name: 'Download' }).click();
   const alert = card(page, TURBO).getByRole('alert');
   await expect(alert).toContainText('vae_decoder/model.onnx: the server announces', { timeout: 60_000 });
@@ -132,7 +115,7 @@ test('flipped bytes in a stored graph that still parses are caught before the mo
   const model = card(page, SD15);
   await model.getByRole('button', { name: 'Download' }).click();
   await expect(model).toHaveAttribute('data-state', 'stored', { timeout: 60_000 });
-  const original = readFileSync(join(modelsDir, 'sd15-like/vae_decoder/model.onnx'));
+  const original = readFileSync(join(host.dir, 'sd15-like/vae_decoder/model.onnx'));
   // The stored folder is named after the model's id (an extra catalog's ids may carry its host).
   const id = (await model.getAttribute('data-model-id')) ?? '';
   // Flip one byte near the end (inside the weights): the protobuf stays valid.
@@ -149,7 +132,7 @@ test('flipped bytes in a stored graph that still parses are caught before the mo
     },
     { at: original.length - 64, id },
   );
-  server.log.length = 0;
+  host.server.log.length = 0;
   await model.getByRole('button', { name: 'Use' }).click();
   await expect(page.getByTestId('notice')).toContainText(
     'vae_decoder/model.onnx is damaged (its SHA-256 does not match the catalog); downloading it again',
@@ -157,7 +140,7 @@ test('flipped bytes in a stored graph that still parses are caught before the mo
   );
   await expect(status(page)).toContainText('test/sd15-like', { timeout: 60_000 });
   await expect(status(page)).toHaveAttribute('data-phase', 'ready');
-  expect(server.log.filter((r) => r.method === 'GET').map((r) => r.path)).toEqual([
+  expect(host.server.log.filter((r) => r.method === 'GET').map((r) => r.path)).toEqual([
     '/sd15-like/vae_decoder/model.onnx',
   ]);
   await fillForm(page, { steps: 2 });
