@@ -148,7 +148,10 @@ def _train_bg(c, pick):
                  f"background {c}", f"background: {c}", f"with {c} behind it",
                  f"over a {c} background", f"the background colour is {c}",
                  f"the background color is {c}", f"{c} all around", f"set on {c}",
-                 f"with a {c} backdrop", f"background colour {c}", f"on a plain {c} background"])
+                 f"with a {c} backdrop", f"background colour {c}", f"on a plain {c} background",
+                 # a colour placed by a location word after the object is the background
+                 f"{c} behind", f"{c} behind everything", f"{c} everywhere else", f"with {c} around it",
+                 f"{c} around it", f"and {c} elsewhere"])
 
 
 def _ho_bg(c, pick):
@@ -193,7 +196,9 @@ def _object_np(a, keep, pick, rng, held_out=False):
             forms += [lambda: [z, s, pick(["coloured", "colored", "painted"]), c],
                       lambda: [z, s, "which is", c], lambda: [z, s, "of colour", c],
                       lambda: [z, c + "-coloured", s], lambda: [z, s, f"({c})"],
-                      lambda: [z, s, "with the colour", c], lambda: [z, s + ",", "colour", c + ","]]
+                      lambda: [z, s, "with the colour", c], lambda: [z, s + ",", "colour", c + ","],
+                      # a colour after "is" can be the object's too (not only "the background colour is")
+                      lambda: [z, s, pick(["is", ", it is", "- it is", "is all", "being"]), c]]
     words = " ".join(w for w in pick(forms)() if w)
     art = pick(["a", "a", "the", "one", ""] if not held_out else ["a", "a", "the"])
     if art == "a" and words[0] in "aeiou":
@@ -263,6 +268,75 @@ def caption(a, rng, keep=None):
     mentioned = {k: a[k] for k in ("shape", "color", "size", "position", "background")
                  if k == "shape" or keep.get(k)}
     return text, mentioned
+
+
+# ------------------------------------------------------------------ first grammar (shipped U-Net)
+def caption_v1(a, rng, keep=None):
+    """The FIRST caption grammar (commit a529123), which trained the shipped U-Nets of
+    models/tiny-shapes and (by distillation) tiny-shapes-turbo. Returns (text, attributes mentioned)."""
+    if keep is None:
+        keep = {
+            "size": rng.random() < 0.8,
+            "position": rng.random() < 0.85,
+            "background": rng.random() < 0.85,
+            "color": rng.random() < 0.95,
+        }
+    pick = lambda xs: xs[rng.integers(len(xs))]
+    cname = lambda c: pick(COLOR_SYN.get(c, [c]))
+    adjs = []
+    if keep["size"]:
+        adjs.append(pick(SIZE_SYN[a["size"]]))
+    if keep["color"]:
+        adjs.append(cname(a["color"]))
+    if len(adjs) == 2 and rng.random() < 0.2:
+        adjs = adjs[::-1]
+    if len(adjs) == 2 and rng.random() < 0.15:
+        adjs = [adjs[0] + ",", adjs[1]]
+    noun = " ".join(adjs + [a["shape"]])
+    art = pick(["a", "a", "an", "the", "one", ""])
+    if art == "an" and not noun[0] in "aeiou":
+        art = "a"
+    if art == "a" and noun[0] in "aeiou":
+        art = "an"
+    obj = (art + " " + noun).strip()
+    pos = pick(POS_PHRASES[a["position"]]) if keep["position"] else None
+    bgc = cname(a["background"])
+    bg = None
+    if keep["background"]:
+        bg = pick([f"on a {bgc} background", f"{bgc} background", f"with a {bgc} background",
+                   f"on {bgc}", f"against a {bgc} background", f"on a {bgc} backdrop"])
+    parts = [obj]
+    extra = [p for p in (pos, bg) if p]
+    if len(extra) == 2 and rng.random() < 0.4:
+        extra = extra[::-1]
+    sep = pick([" ", ", "])
+    text = sep.join(parts + extra)
+    if bg and rng.random() < 0.12 and not bg.startswith(("on ", "with", "against")):
+        # "blue background, a red circle on the left"
+        text = ", ".join([bg, sep.join([obj] + ([pos] if pos else []))])
+    if rng.random() < 0.1:
+        text = pick(["a picture of ", "an image of ", "a drawing of ", "image: "]) + text
+    if rng.random() < 0.05:
+        text = text + "."
+    mentioned = {k: a[k] for k in ("shape", "color", "size", "position", "background")
+                 if k == "shape" or keep.get(k)}
+    return text, mentioned
+
+
+def all_words_v1():
+    """Every word of the first caption grammar: the shipped tokenizer's vocabulary (707 tokens)."""
+    ws = set(COLOR_NAMES) | set(SHAPES) | {"grey", "little", "tiny", "big", "large",
+                                             "small", "medium"}
+    for ps in POS_PHRASES.values():
+        for p in ps:
+            ws |= set(p.replace("-", " ").split())
+    ws |= {"a", "an", "the", "one", "on", "with", "against", "background", "backdrop",
+           "picture", "image", "drawing", "of", "and", "in", "at", "corner", "side",
+           "to", "two", "shape", "shapes", "photo", "centre", "center", "middle", "centered",
+           "object", "colored", "coloured", "color", "colour", "plain", "simple", "is", "it",
+           "this", "that", "there", "big", "upper", "lower", "bright", "dark", "light"}
+    return sorted(ws)
+
 
 
 # Held-out sentence templates ({o} object noun phrase, {p} position, {b} background phrase,

@@ -43,8 +43,13 @@ def to_tensor(imgs):
     return x / 127.5 - 1.0
 
 
-def build_tokenizer():
-    return CLIPTokenizer.build(data.all_words())
+# Caption grammars: "v1" (data.caption_v1) trained the shipped U-Net; "v2" (data.caption) is the
+# richer grammar of the unshipped issue-#14 run. The parser (parser.py) reads both.
+CAPTION_FNS = {"v1": lambda: data.caption_v1, "v2": lambda: data.caption}
+
+
+def build_tokenizer(grammar="v1"):
+    return CLIPTokenizer.build(data.all_words_v1() if grammar == "v1" else data.all_words())
 
 
 GOLDEN_PROMPTS = [
@@ -153,11 +158,12 @@ def vae_stats(vae, rng, n):
 
 
 # ------------------------------------------------------------------ stage 2: diffusion
-def make_batch(rng, tok, vae, scale, n_caps, rep, drop=0.1):
+def make_batch(rng, tok, vae, scale, n_caps, rep, drop=0.1, grammar="v1"):
+    caption = CAPTION_FNS[grammar]()
     attrs = [data.sample_attrs(rng) for _ in range(n_caps)]
     caps = []
     for a in attrs:
-        caps.append("" if rng.random() < drop else data.caption(a, rng)[0])
+        caps.append("" if rng.random() < drop else caption(a, rng)[0])
     imgs = [data.render(a, rng) for a in attrs for _ in range(rep)]
     with torch.no_grad():
         x = to_tensor(imgs)
@@ -200,8 +206,12 @@ def main():
     p.add_argument("--vae-batch", type=int, default=32)
     p.add_argument("--vae-lr", type=float, default=2e-3)
     p.add_argument("--kl", type=float, default=1e-6)
-    p.add_argument("--minutes", type=float, default=64.0,
-                   help="U-Net stage wall-clock budget (with --vae-minutes: ~90 min in all; then distill.py ~25 min)")
+    p.add_argument("--grammar", choices=["v1", "v2"], default="v1",
+                   help="caption grammar of the U-Net stage: v1 = the shipped model's recipe (causal 2-layer "
+                        "encoder); v2 = the richer grammar (bidirectional 3-layer encoder), not shipped")
+    p.add_argument("--minutes", type=float, default=85.0,
+                   help="U-Net stage wall-clock budget (with --vae-minutes: ~105 min in all; then parser.py "
+                        "~10 min, distill.py ~25 min)")
     p.add_argument("--steps", type=int, default=0, help="if >0 overrides --minutes (reproducible)")
     p.add_argument("--captions", type=int, default=32, help="captions per step")
     p.add_argument("--rep", type=int, default=2, help="images per caption (batch = captions*rep)")
@@ -212,10 +222,10 @@ def main():
                    help="extra ε-loss weight on latent cells under the object (0 = plain MSE)")
     p.add_argument("--eval-every-min", type=float, default=20.0)
     p.add_argument("--d", type=int, default=96, help="text width = cross_attention_dim")
-    p.add_argument("--te-layers", type=int, default=3, help="text encoder depth")
-    p.add_argument("--te-causal", action="store_true",
-                   help="CLIP's causal mask in the text encoder (off: bidirectional, so a colour binds to "
-                        "the noun after it)")
+    p.add_argument("--te-layers", type=int, default=0, help="text encoder depth (0: 2 for v1, 3 for v2)")
+    p.add_argument("--te-causal", type=int, default=-1,
+                   help="CLIP's causal mask in the text encoder: 1 on, 0 off (bidirectional, so a colour can "
+                        "bind to the noun after it); -1: on for v1, off for v2")
     p.add_argument("--resume", action="store_true",
                    help="continue an interrupted run from --run-dir: reuse its VAE (vae.pt, skip stage 1), "
                         "its fine-tuned decoder (vae_ft.pt) and its EMA text encoder + U-Net (ema.pt)")
@@ -225,9 +235,12 @@ def main():
                    help="skip stage 1 and use --run-dir's vae.pt (from --vae-only or an earlier run of this recipe)")
     p.add_argument("--decoder-ft-minutes", type=float, default=-1,
                    help="decoder-only fine-tune (finetune_decoder.py) run CONCURRENTLY with the U-Net "
-                        "stage in a 1-thread subprocess (uses the 2nd core); -1 = --minutes minus 28 "
+                        "stage in a 1-thread subprocess (uses the 2nd core); -1 = --minutes minus 10 for v1, minus 28 for v2 "
                         "(frees the core for the last part), 0 = off")
     args = p.parse_args()
+    if args.te_layers == 0:
+        args.te_layers = 2 if args.grammar == "v1" else 3
+    args.te_causal = (args.grammar == "v1") if args.te_causal < 0 else bool(args.te_causal)
     if args.smoke:
         args.vae_steps = args.vae_steps or 20
         args.steps = args.steps or 20
@@ -241,7 +254,7 @@ def main():
     t_start = time.time()
     log("args", vars(args))
 
-    tok = build_tokenizer()
+    tok = build_tokenizer(args.grammar)
     # The committed golden ids / holdout file describe the SHIPPED model: a smoke run writes its own
     # copies into its run dir (a full run rewrites them; commit them with the model it exports).
     meta_dir = args.run_dir if args.smoke else HERE
@@ -303,7 +316,7 @@ def main():
         return
     if os.path.exists(ft_path) and not args.resume:
         os.remove(ft_path)
-    ft_min = args.decoder_ft_minutes if args.decoder_ft_minutes >= 0 else max(0.0, args.minutes - 28)
+    ft_min = args.decoder_ft_minutes if args.decoder_ft_minutes >= 0 else max(0.0, args.minutes - (10 if args.grammar == "v1" else 28))
     ft_proc = None
     if ft_min > 0 or args.smoke:
         cmd = [sys.executable, os.path.join(HERE, "finetune_decoder.py"), "--run-dir", args.run_dir]
@@ -377,7 +390,7 @@ def main():
         lr = args.lr * min(1.0, (step - resumed_steps + 1) / 200) * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(frac, 1))))
         for gp in opt.param_groups:
             gp["lr"] = lr
-        lat, ids, obj_lat = make_batch(rng, tok, vae, scale, args.captions, args.rep)
+        lat, ids, obj_lat = make_batch(rng, tok, vae, scale, args.captions, args.rep, grammar=args.grammar)
         B = lat.shape[0]
         ctx = te(ids).repeat_interleave(args.rep, dim=0)
         t = torch.randint(0, 1000, (B,))
