@@ -25,6 +25,7 @@ import { loadClipTokenizer } from '../clip-tokenizer.ts';
 import { httpModelSource, type ModelFileSource } from '../model-source.ts';
 import { scanOnnxWeights } from '../onnx-scan.ts';
 import { loadOrtModel, type LoadedModel } from '../ort-model.ts';
+import { createGpuBinding } from './gpu-binding.ts';
 import { ortBuildFor, wasmThreadCount, type OrtBuild } from './ort-build.ts';
 import { opfsModelSource } from './opfs-model-source.ts';
 
@@ -168,6 +169,15 @@ export async function loadWebModel(options: WebLoadOptions): Promise<WebBackend 
     // The U-Net's output stays in a GPU buffer until read (one download, no staging copy
     // inside run()); its values match the CPU path (tests/e2e/models-webgpu.spec.ts).
     ...(inspectGraph ? { inspectGraph } : {}),
+    // WebGPU: the U-Net's inputs and output in reused GPU buffers (src/runtime/web/gpu-binding.ts).
+    ...(chosen.backend === 'webgpu'
+      ? {
+          unetBinding: async () => {
+            const device: GPUDevice | undefined = await Promise.resolve(ort.env.webgpu.device).catch(() => undefined);
+            return device ? createGpuBinding(ort, device) : null;
+          },
+        }
+      : {}),
     sessionOptionsFor: (path) =>
       chosen.backend === 'webgpu' && path === 'unet/model.onnx' ? { preferredOutputLocation: 'gpu-buffer' } : {},
   });
