@@ -7,7 +7,7 @@
  * rule (src/runtime/web/ort-build.ts); `--webgpu` the WebGPU I/O variants (src/runtime/web/gpu-binding.ts).
  * Figures are warm medians of N calls in one process; nothing is asserted.
  */
-import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,6 +67,12 @@ const quantile = (xs: number[], q: number) => {
 export async function unetFeedPlan(modelDir: string, latent: number, batch: number): Promise<FeedPlan> {
   const ort = await import('onnxruntime-node');
   const session = await ort.InferenceSession.create(join(modelDir, 'unet/model.onnx'));
+  // A dynamic channel dim (inpainting exports) comes from unet/config.json's in_channels.
+  const configPath = join(modelDir, 'unet/config.json');
+  const config = existsSync(configPath)
+    ? (JSON.parse(readFileSync(configPath, 'utf8')) as { in_channels?: unknown })
+    : {};
+  const inChannels = typeof config.in_channels === 'number' ? config.in_channels : 4;
   const free: Record<string, number> = {};
   const dim = (d: number | string | undefined, value: number) => {
     if (typeof d === 'number' && d > 0) return d;
@@ -78,7 +84,7 @@ export async function unetFeedPlan(modelDir: string, latent: number, batch: numb
     if (!meta.isTensor) continue;
     const s = meta.shape;
     let dims: number[];
-    if (meta.name === 'sample') dims = [dim(s[0], batch), dim(s[1], 4), dim(s[2], latent), dim(s[3], latent)];
+    if (meta.name === 'sample') dims = [dim(s[0], batch), dim(s[1], inChannels), dim(s[2], latent), dim(s[3], latent)];
     else if (meta.name === 'timestep') dims = s.length === 0 ? [] : [dim(s[0], batch)];
     else dims = [dim(s[0], batch), dim(s[1], 77), dim(s[2], 768)];
     inputs.push({ name: meta.name, type: meta.type, dims });
