@@ -2,7 +2,8 @@
  * Each backend loads its own onnxruntime-web build and only that one (src/runtime/web/ort-build.ts):
  * WASM fetches the plain SIMD-threaded wasm, WebGPU the asyncify one, never both — also with the
  * tokenizer (transformers.js imports the WebGPU build's JavaScript) loaded. Service workers are
- * blocked here so the precache install (which fetches both, for offline use) does not count.
+ * blocked here so the precache install (which fetches both, for offline use) does not count; the
+ * last test checks that the precache lists both.
  */
 import { expect, test, type Page } from '@playwright/test';
 import { openStudio, setSlider } from './studio.ts';
@@ -40,3 +41,19 @@ for (const backend of ['wasm', 'webgpu'] as const) {
     expect(errors).toEqual([]);
   });
 }
+
+test('the service worker precaches both builds, so either backend works offline', async ({ request }) => {
+  const sw = await (await request.get('/sw.js')).text();
+  const names = [...sw.matchAll(/ort-wasm-simd-threaded[\w.-]*\.(?:wasm|mjs)/g)].map((m) => m[0]);
+  for (const pattern of [
+    plain,
+    asyncify,
+    /^ort-wasm-simd-threaded-[\w-]+\.mjs$/,
+    /^ort-wasm-simd-threaded\.asyncify-[\w-]+\.mjs$/,
+  ]) {
+    expect(
+      names.some((name) => pattern.test(name)),
+      String(pattern),
+    ).toBe(true);
+  }
+});
