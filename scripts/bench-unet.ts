@@ -324,6 +324,8 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
       latent: { type: 'string', default: '8' },
       webgpu: { type: 'boolean', default: false },
       options: { type: 'boolean', default: false },
+      // Another folder with the same U-Net rewritten (e.g. shapes folded): interleaved rounds of both.
+      compare: { type: 'string' },
       // Interleaved rounds of the plain build at 1, 2, … threads (the thread-count rule's evidence).
       'thread-rounds': { type: 'string', default: '0' },
       'max-threads': { type: 'string', default: '2' },
@@ -374,6 +376,24 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
       io,
       label: `webgpu EP, ${io}`,
     }));
+  }
+  if (values.compare) {
+    const other = values.compare;
+    const wasm = { build: 'wasm', ep: 'wasm', threads: 1 } as const;
+    for (let r = 1; r <= 3; r++) {
+      for (const [dir, name] of [
+        [model, model],
+        [other, other],
+      ] as const) {
+        const [n] = [await benchUnetNode(dir, plan, calls, 1)];
+        if (n) console.log(formatUnet({ ...n, label: `round ${r}: ${name}: node 1t` }));
+        for (const f of await benchUnetBrowser(browser, dir, plan, calls, [
+          { ...wasm, label: `round ${r}: ${name}: wasm 1t` },
+        ]))
+          console.log(formatUnet(f));
+      }
+    }
+    cases = [];
   }
   for (const f of await benchUnetBrowser(browser, model, plan, calls, cases)) console.log(formatUnet(f));
   await browser.close();
