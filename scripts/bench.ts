@@ -245,12 +245,18 @@ async function benchUnets(browser: Browser | null) {
   // Interleaved rounds (Node, Chromium, Node, …): on a machine shared with other work, the load
   // changes from minute to minute, and a ratio of figures taken minutes apart measures that.
   const nodeRuns: number[] = [];
+  const nodeSameThreadRuns: number[] = [];
   const wasmRuns: number[] = [];
   for (let r = 0; r < 3; r++) {
     const n = await benchUnetNode(values.model as string, plan, calls, 2);
     n.label = `round ${r + 1}: node 2t`;
     console.log(formatUnet(n));
     nodeRuns.push(n.medianMs);
+    // Node at the app's WASM thread count too: two threads suffer most when other work holds a core.
+    const n1 = await benchUnetNode(values.model as string, plan, calls, threads);
+    n1.label = `round ${r + 1}: node ${threads}t`;
+    console.log(formatUnet(n1));
+    nodeSameThreadRuns.push(n1.medianMs);
     if (!browser) continue;
     const [w] = await benchUnetBrowser(browser, values.model as string, plan, calls, [
       { build: 'wasm', ep: 'wasm', threads, label: `round ${r + 1}: chromium wasm build, ${threads}t` },
@@ -261,6 +267,7 @@ async function benchUnets(browser: Browser | null) {
   const node = { medianMs: median(nodeRuns) };
   const wasm = wasmRuns.length > 0 ? { medianMs: median(wasmRuns) } : undefined;
   const ratios = wasmRuns.map((w, i) => w / (nodeRuns[i] as number));
+  const sameThreadRatios = wasmRuns.map((w, i) => w / (nodeSameThreadRuns[i] as number));
   console.log(`U-Net alone, Chromium WASM ÷ Node per round: ${ratios.map((x) => x.toFixed(2)).join(', ')}`);
   const replicas: Record<string, { node_ms: number | null; wasm_ms: number | null; wasm_over_native: number | null }> =
     {};
@@ -296,7 +303,14 @@ async function benchUnets(browser: Browser | null) {
       }
     }
   }
-  return { nodeMs: node.medianMs, wasmMs: wasm?.medianMs ?? NaN, ratio: median(ratios), replicas };
+  return {
+    nodeMs: node.medianMs,
+    wasmMs: wasm?.medianMs ?? NaN,
+    ratio: median(ratios),
+    sameThreadRatio: median(sameThreadRatios),
+    threads,
+    replicas,
+  };
 }
 
 const loadAtStart = loadavg()[0] ?? NaN;
@@ -327,6 +341,9 @@ const summary = {
   // and threads, on a bare page) ÷ Node (onnxruntime-node, 2 threads); median of interleaved rounds.
   wasm_over_native: round(unets.ratio, 2),
   unet_alone_ms: { node: round(unets.nodeMs, 2), wasm: round(unets.wasmMs, 2) },
+  // The same against Node at the app's WASM thread count (1 on 2 cores): less exposed to the load.
+  wasm_over_native_same_threads: round(unets.sameThreadRatio, 2),
+  wasm_threads: unets.threads,
   // The same step through the app's pipeline (worker, feeds, read-back), Node and Chromium runs
   // taken minutes apart: more exposed to the machine's changing load.
   wasm_over_native_pipeline: round((browserFigures?.wasmUnetStepMs ?? NaN) / node.unetStepMs, 2),

@@ -94,6 +94,8 @@ function tensorMeta(session: Ort.InferenceSession, names: readonly string[], kin
 
 const isDynamic = (dim: number | string | undefined) => typeof dim !== 'number' || dim < 0;
 const isGpuFloat = (type: Ort.Tensor.Type) => type === 'float32' || type === 'float16';
+/** GPU buffers kept for text contexts (the U-Net binding): uncond and cond, with room to spare. */
+const CONTEXT_SLOTS = 4;
 
 function floatTensor(ort: OrtApi, type: Ort.Tensor.Type, t: Float32Tensor): Ort.Tensor {
   if (type === 'float16') return new ort.Tensor('float16', toFloat16Bits(t.data), t.dims);
@@ -220,9 +222,10 @@ function unetOf(
   const timestep = tensorMeta(session, ['timestep'], 'input');
   const context = tensorMeta(session, ['encoder_hidden_states'], 'input');
   const output = tensorMeta(session, ['out_sample'], 'output');
-  // The context uploaded last (GPU binding): the same array again is not uploaded again.
-  let lastContext: Float32Tensor | null = null;
-  let contextValue: Ort.Tensor | null = null;
+  // Contexts already on the GPU (binding), by array identity: the pipeline passes one array per
+  // image, or alternates uncond and cond for a fixed-batch U-Net, so a few slots cover it.
+  let contexts: { ctx: Float32Tensor; key: string; value: Ort.Tensor }[] = [];
+  let nextContextSlot = 0;
   // The graph's channel dim, else unet/config.json's in_channels (exports with a dynamic dim).
   const declared = typeof sample.shape[1] === 'number' && sample.shape[1] > 0 ? sample.shape[1] : null;
   const channels = declared ?? configInChannels ?? 4;
@@ -292,10 +295,15 @@ function unetOf(
     const upload = (key: string, type: 'float32' | 'float16', t: Float32Tensor) =>
       gpu.input(key, type, type === 'float16' ? toFloat16Bits(t.data) : t.data, t.dims);
     const sampleValue = upload('unet.sample', sample.type as 'float32' | 'float16', x);
-    if (ctx !== lastContext || !contextValue) {
-      contextValue = upload('unet.context', context.type as 'float32' | 'float16', ctx);
-      lastContext = ctx;
+    let held = contexts.find((c) => c.ctx === ctx);
+    if (!held) {
+      const key = `unet.context.${nextContextSlot}`;
+      nextContextSlot = (nextContextSlot + 1) % CONTEXT_SLOTS;
+      contexts = contexts.filter((c) => c.key !== key);
+      held = { ctx, key, value: upload(key, context.type as 'float32' | 'float16', ctx) };
+      contexts.push(held);
     }
+    const contextValue = held.value;
     const [b = 1, , h = 0, w = 0] = x.dims;
     const outChannels = typeof output.shape[1] === 'number' && output.shape[1] > 0 ? output.shape[1] : latentChannels;
     const dims = [b, outChannels, h, w];

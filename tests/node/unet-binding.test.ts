@@ -92,11 +92,13 @@ describe('the U-Net on bound buffers', () => {
       expect(Buffer.from(bound.images[i]?.rgba ?? []).equals(Buffer.from(plain.images[i]?.rgba ?? []))).toBe(true);
     }
     // 4 steps × 2 images: the latents go up every step, the context once per image (the same
-    // conditioning array for every step of an image), and one output buffer serves them all.
+    // conditioning array for every step of an image, each in a slot of its own), and one output
+    // buffer serves them all.
     expect(host.uploads.get('unet.sample')).toBe(8);
-    expect(host.uploads.get('unet.context')).toBe(2);
+    expect((host.uploads.get('unet.context.0') ?? 0) + (host.uploads.get('unet.context.1') ?? 0)).toBe(2);
     expect(host.made.sort()).toEqual([
-      'unet.context float32:2x77x96',
+      'unet.context.0 float32:2x77x96',
+      'unet.context.1 float32:2x77x96',
       'unet.out float32:2x4x8x8',
       'unet.sample float32:2x4x8x8',
     ]);
