@@ -25,7 +25,10 @@ import { scanOnnxWeights } from './onnx-scan.ts';
 
 export type OrtApi = Pick<typeof Ort, 'InferenceSession' | 'Tensor'>;
 
-/** Counts time spent inside session.run, so the bench can print overhead ratios. */
+/**
+ * Counts time spent in model calls, so the bench can print overhead ratios: session.run, and for
+ * the U-Net also the read-back of its output (on WebGPU run() returns before the GPU is done).
+ */
 export interface RunStats {
   sessionRunMs: number;
   runs: number;
