@@ -42,7 +42,8 @@ export const pwaOptions: Partial<VitePWAOptions> = {
       'models/tiny-shapes/**/*',
       'models/tiny-shapes-turbo/**/*',
     ],
-    // ort-wasm-simd-threaded.asyncify.wasm is ~27 MB; Workbox's default limit is 2 MiB.
+    // Both ORT builds are precached (WASM: ort-wasm-simd-threaded.wasm ~14 MB; WebGPU: the
+    // .asyncify.wasm ~27 MB), so either backend works offline; Workbox's default limit is 2 MiB.
     maximumFileSizeToCacheInBytes: 64 * 1024 * 1024,
     rollupFormat: 'iife',
   },

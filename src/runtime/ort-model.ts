@@ -25,10 +25,30 @@ import { scanOnnxWeights } from './onnx-scan.ts';
 
 export type OrtApi = Pick<typeof Ort, 'InferenceSession' | 'Tensor'>;
 
-/** Counts time spent inside session.run, so the bench can print overhead ratios. */
+/**
+ * Counts time spent in model calls, so the bench can print overhead ratios: session.run, and for
+ * the U-Net also the read-back of its output (on WebGPU run() returns before the GPU is done).
+ */
 export interface RunStats {
   sessionRunMs: number;
   runs: number;
+}
+
+/**
+ * GPU buffers for the U-Net's inputs and output (WebGPU: src/runtime/web/gpu-binding.ts). A key
+ * names one buffer, made once per dtype and shape and refilled after; `read` downloads a bound
+ * output (float16 as raw bits).
+ */
+export interface GpuTensorBinding {
+  input(
+    key: string,
+    dataType: 'float32' | 'float16',
+    data: Float32Array | Uint16Array,
+    dims: readonly number[],
+  ): Ort.Tensor;
+  output(key: string, dataType: 'float32' | 'float16', dims: readonly number[]): Ort.Tensor;
+  read(key: string): Promise<Float32Array | Uint16Array>;
+  release(): void;
 }
 
 export interface LoadOptions {
@@ -48,6 +68,8 @@ export interface LoadOptions {
   sessionOptionsFor?: (path: string) => Partial<Ort.InferenceSession.SessionOptions>;
   /** Sees each graph's bytes before its session is created; throws to refuse the model. */
   inspectGraph?: (path: string, bytes: Uint8Array) => void;
+  /** Binds the U-Net's tensors to GPU buffers (WebGPU); asked once the sessions exist. */
+  unetBinding?: () => Promise<GpuTensorBinding | null>;
 }
 
 export interface LoadedModel {
@@ -74,6 +96,9 @@ function tensorMeta(session: Ort.InferenceSession, names: readonly string[], kin
 }
 
 const isDynamic = (dim: number | string | undefined) => typeof dim !== 'number' || dim < 0;
+const isGpuFloat = (type: Ort.Tensor.Type) => type === 'float32' || type === 'float16';
+/** GPU buffers kept for text contexts (the U-Net binding): uncond and cond, with room to spare. */
+const CONTEXT_SLOTS = 4;
 
 function floatTensor(ort: OrtApi, type: Ort.Tensor.Type, t: Float32Tensor): Ort.Tensor {
   if (type === 'float16') return new ort.Tensor('float16', toFloat16Bits(t.data), t.dims);
@@ -194,12 +219,16 @@ function unetOf(
   stats: RunStats,
   now: () => number,
   configInChannels: number | null,
+  binding: GpuTensorBinding | null,
 ): UnetModel {
   const sample = tensorMeta(session, ['sample'], 'input');
   const timestep = tensorMeta(session, ['timestep'], 'input');
   const context = tensorMeta(session, ['encoder_hidden_states'], 'input');
   const output = tensorMeta(session, ['out_sample'], 'output');
-  const run = timedRun(session, stats, now);
+  // Contexts already on the GPU (binding), by array identity: the pipeline passes one array per
+  // image, or alternates uncond and cond for a fixed-batch U-Net, so a few slots cover it.
+  let contexts: { ctx: Float32Tensor; key: string; value: Ort.Tensor }[] = [];
+  let nextContextSlot = 0;
   // The graph's channel dim, else unet/config.json's in_channels (exports with a dynamic dim).
   const declared = typeof sample.shape[1] === 'number' && sample.shape[1] > 0 ? sample.shape[1] : null;
   const channels = declared ?? configInChannels ?? 4;
@@ -222,26 +251,74 @@ function unetOf(
         throw new EngineError('model-unsupported', `Unsupported timestep type ${timestep.type}.`);
     }
   };
+  // Inpainting U-Nets take cat([latents, mask, masked-image latents]): 9 = 2·4 + 1.
+  const latentChannels = channels === 9 ? 4 : channels;
   return {
     dynamicBatch: isDynamic(sample.shape[0]),
     fixedSequenceLength: isDynamic(seq) ? null : (seq as number),
-    // Inpainting U-Nets take cat([latents, mask, masked-image latents]): 9 = 2·4 + 1.
-    latentChannels: channels === 9 ? 4 : channels,
+    latentChannels,
     inChannels: channels,
     async predict(x, t, ctx) {
       const batch = x.dims[0] ?? 1;
-      const result = await run({
-        [sample.name]: floatTensor(ort, sample.type, x),
-        [timestep.name]: timestepTensor(t, batch),
-        [context.name]: floatTensor(ort, context.type, ctx),
-      });
-      const out = result[output.name];
-      if (!out) throw new EngineError('model-unsupported', `The U-Net returned no ${output.name}.`);
-      const value = await readFloat(out);
-      out.dispose();
-      return value;
+      // Timed until the output is on the host: with outputs left on the GPU, run() returns
+      // before the GPU has finished, and the wait would otherwise look like pipeline overhead.
+      const t0 = now();
+      try {
+        if (binding && isGpuFloat(sample.type) && isGpuFloat(context.type) && isGpuFloat(output.type)) {
+          return await predictBound(binding, x, timestepTensor(t, batch), ctx);
+        }
+        const result = await session.run({
+          [sample.name]: floatTensor(ort, sample.type, x),
+          [timestep.name]: timestepTensor(t, batch),
+          [context.name]: floatTensor(ort, context.type, ctx),
+        });
+        const out = result[output.name];
+        if (!out) throw new EngineError('model-unsupported', `The U-Net returned no ${output.name}.`);
+        const value = await readFloat(out);
+        out.dispose();
+        return value;
+      } finally {
+        stats.sessionRunMs += now() - t0;
+        stats.runs += 1;
+      }
     },
   };
+
+  /**
+   * One step on GPU buffers: the latents go up, the context only when it is a different array
+   * from the last call's (the pipeline passes one per image), the output lands in a reused buffer
+   * and only it comes back.
+   */
+  async function predictBound(
+    gpu: GpuTensorBinding,
+    x: Float32Tensor,
+    timestepValue: Ort.Tensor,
+    ctx: Float32Tensor,
+  ): Promise<Float32Tensor> {
+    const upload = (key: string, type: 'float32' | 'float16', t: Float32Tensor) =>
+      gpu.input(key, type, type === 'float16' ? toFloat16Bits(t.data) : t.data, t.dims);
+    const sampleValue = upload('unet.sample', sample.type as 'float32' | 'float16', x);
+    let held = contexts.find((c) => c.ctx === ctx);
+    if (!held) {
+      const key = `unet.context.${nextContextSlot}`;
+      nextContextSlot = (nextContextSlot + 1) % CONTEXT_SLOTS;
+      contexts = contexts.filter((c) => c.key !== key);
+      held = { ctx, key, value: upload(key, context.type as 'float32' | 'float16', ctx) };
+      contexts.push(held);
+    }
+    const contextValue = held.value;
+    const [b = 1, , h = 0, w = 0] = x.dims;
+    const outChannels = typeof output.shape[1] === 'number' && output.shape[1] > 0 ? output.shape[1] : latentChannels;
+    const dims = [b, outChannels, h, w];
+    const outType = output.type as 'float32' | 'float16';
+    const outValue = gpu.output('unet.out', outType, dims);
+    await session.run(
+      { [sample.name]: sampleValue, [timestep.name]: timestepValue, [context.name]: contextValue },
+      { [output.name]: outValue },
+    );
+    const data = await gpu.read('unet.out');
+    return { data: data instanceof Uint16Array ? fromFloat16Bits(data) : data, dims };
+  }
 }
 
 function vaeDecoderOf(ort: OrtApi, session: Ort.InferenceSession, stats: RunStats, now: () => number): VaeDecoderModel {
@@ -363,7 +440,8 @@ export async function loadOrtModel(options: LoadOptions): Promise<LoadedModel> {
   const encoderSession = await createOptionalSession(options, 'vae_encoder/model.onnx', modelIndex);
 
   const configInChannels = typeof unetCfg['in_channels'] === 'number' ? unetCfg['in_channels'] : null;
-  const unet = unetOf(options.ort, unetSession, stats, options.now, configInChannels);
+  const binding = (await options.unetBinding?.()) ?? null;
+  const unet = unetOf(options.ort, unetSession, stats, options.now, configInChannels, binding);
   const sampleShape = tensorMeta(unetSession, ['sample'], 'input').shape;
   const declaredSize = typeof sampleShape[2] === 'number' && sampleShape[2] > 0 ? sampleShape[2] : null;
   const sampleSize = numberOr(unetCfg['sample_size'], declaredSize ?? 64);
@@ -402,6 +480,7 @@ export async function loadOrtModel(options: LoadOptions): Promise<LoadedModel> {
     summary,
     stats,
     async release() {
+      binding?.release();
       await Promise.all([
         textSession.release(),
         unetSession.release(),

@@ -1,6 +1,6 @@
 /**
- * Real-model compatibility checks on WebGPU (SwiftShader here): the U-Net output kept in a GPU
- * buffer (`preferredOutputLocation: 'gpu-buffer'`) gives the same image as the CPU (WASM) path,
+ * Real-model compatibility checks on WebGPU (SwiftShader here): the U-Net's tensors bound to reused
+ * GPU buffers (src/runtime/web/gpu-binding.ts) give the same image as the CPU (WASM) path,
  * and a float16 model is refused up front on an adapter without `shader-f16`, with the reason
  * and a way out (WASM), instead of crashing in session creation.
  */

@@ -1,13 +1,17 @@
 /**
  * onnxruntime-web in the engine worker: the only browser module that imports onnxruntime.
- * Uses the native WebGPU build (`onnxruntime-web/webgpu`, the one transformers.js imports, so the
- * bundle holds one ORT), whose asyncify wasm also runs the WASM (CPU) execution provider. The
- * wasm files are served from the app (Vite `?url` imports), never from a CDN.
+ * Two builds, one per backend, each loaded only when its backend is chosen (a dynamic import, so
+ * each is a chunk of its own): WASM runs on the plain SIMD-threaded build (`onnxruntime-web/wasm`,
+ * the fastest for the CPU execution provider, measured), WebGPU on `onnxruntime-web/webgpu` (the
+ * native WebGPU EP on the asyncify wasm, the build transformers.js imports, so the tokenizer shares
+ * it). Both are onnxruntime-web 1.30 (package.json pins one version). The wasm files are served
+ * from the app (Vite `?url` imports in ort-wasm-build.ts / ort-webgpu-build.ts), never a CDN.
+ * The tokenizer chunk (transformers.js) imports the WebGPU build's JavaScript even on WASM, but it
+ * never creates a session there, so that build's wasm is never fetched and there is one heap
+ * (tests/e2e/ort-builds.spec.ts checks which wasm each backend fetches).
  */
 /// <reference types="@webgpu/types" />
-import * as ort from 'onnxruntime-web/webgpu';
-import wasmMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
-import wasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
+import type * as OrtWeb from 'onnxruntime-web/webgpu';
 import {
   EngineError,
   type Backend,
@@ -21,15 +25,33 @@ import { loadClipTokenizer } from '../clip-tokenizer.ts';
 import { httpModelSource, type ModelFileSource } from '../model-source.ts';
 import { scanOnnxWeights } from '../onnx-scan.ts';
 import { loadOrtModel, type LoadedModel } from '../ort-model.ts';
+import { createGpuBinding } from './gpu-binding.ts';
+import { ortBuildFor, wasmThreadCount, type OrtBuild } from './ort-build.ts';
 import { opfsModelSource } from './opfs-model-source.ts';
 
-ort.env.wasm.wasmPaths = { mjs: wasmMjsUrl, wasm: wasmUrl };
 const isolated = globalThis.crossOriginIsolated === true;
-// ORT's default is min(4, ceil(cores / 2)), which leaves one of two cores idle; our UI thread is
-// nearly idle while the engine works, so small machines use every core. Threads need isolation.
-const cores = navigator.hardwareConcurrency || 1;
-const threads = isolated ? (cores <= 2 ? cores : Math.min(4, Math.ceil(cores / 2))) : 1;
-ort.env.wasm.numThreads = threads;
+const threads = wasmThreadCount({ cores: navigator.hardwareConcurrency, crossOriginIsolated: isolated });
+
+type OrtModule = typeof OrtWeb;
+const builds = new Map<OrtBuild, Promise<OrtModule>>();
+
+/** The onnxruntime-web build for a backend, imported on first use (one chunk per build). */
+function ortFor(backend: Backend): Promise<OrtModule> {
+  const build = ortBuildFor(backend);
+  let loading = builds.get(build);
+  if (!loading) {
+    loading = (
+      build === 'wasm'
+        ? import('./ort-wasm-build.ts').then((m) => m.ort)
+        : import('./ort-webgpu-build.ts').then((m) => m.ort)
+    ).then((ort) => {
+      ort.env.wasm.numThreads = threads;
+      return ort;
+    });
+    builds.set(build, loading);
+  }
+  return loading;
+}
 
 export interface WebBackend {
   backend: Backend;
@@ -131,6 +153,7 @@ export async function loadWebModel(options: WebLoadOptions): Promise<WebBackend 
     : undefined;
   const { model } = options;
   const externalData = options.externalData ?? model.externalData;
+  const ort = await ortFor(chosen.backend);
   const loaded = await loadOrtModel({
     ort,
     source: options.source ?? (model.storage === 'opfs' ? opfsModelSource(model.id) : httpModelSource(model.baseUrl)),
@@ -146,6 +169,15 @@ export async function loadWebModel(options: WebLoadOptions): Promise<WebBackend 
     // The U-Net's output stays in a GPU buffer until read (one download, no staging copy
     // inside run()); its values match the CPU path (tests/e2e/models-webgpu.spec.ts).
     ...(inspectGraph ? { inspectGraph } : {}),
+    // WebGPU: the U-Net's inputs and output in reused GPU buffers (src/runtime/web/gpu-binding.ts).
+    ...(chosen.backend === 'webgpu'
+      ? {
+          unetBinding: async () => {
+            const device: GPUDevice | undefined = await Promise.resolve(ort.env.webgpu.device).catch(() => undefined);
+            return device ? createGpuBinding(ort, device) : null;
+          },
+        }
+      : {}),
     sessionOptionsFor: (path) =>
       chosen.backend === 'webgpu' && path === 'unet/model.onnx' ? { preferredOutputLocation: 'gpu-buffer' } : {},
   });
