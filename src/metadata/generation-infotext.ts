@@ -40,11 +40,22 @@ export function infotextFromParams(
       ['CFG scale', String(params.cfg)],
       ['Seed', params.seed],
       ['Size', `${params.width}x${params.height}`],
+      // A1111 writes both only for batches of 2 or more (processing.py create_infotext).
+      ...batchEntries(params),
       ...img2imgEntries(params, { masked: options.masked ?? params.image?.inpaint ?? false }),
       ['Model', context.modelId],
       ['Version', context.version],
     ],
   });
+}
+
+function batchEntries(params: GenerationParams): [string, string][] {
+  const size = params.batchSize ?? 1;
+  if (size < 2) return [];
+  return [
+    ['Batch size', String(size)],
+    ['Batch pos', String(params.batchPos ?? 0)],
+  ];
 }
 
 export type ImportedField = 'prompt' | 'negativePrompt' | 'steps' | 'sampler' | 'cfg' | 'seed' | 'width' | 'height';

@@ -207,3 +207,12 @@ describe('paramsFromInfotext', () => {
     expect(!result.ok && result.message).toBeTruthy();
   });
 });
+
+describe('batch size in the infotext (A1111 create_infotext)', () => {
+  it('writes "Batch size" and "Batch pos" only for batches of 2 or more, after Size', () => {
+    const one = infotextFromParams({ ...params, batchSize: 1 }, context);
+    expect(one).not.toMatch(/Batch/);
+    const text = infotextFromParams({ ...params, batchSize: 4, batchPos: 2 }, context);
+    expect(text).toMatch(/Size: 64x128, Batch size: 4, Batch pos: 2, /);
+  });
+});

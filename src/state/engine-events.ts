@@ -10,7 +10,7 @@
  * and removes the entry; an event whose job is not pending is stale and changes nothing.
  */
 import type { BackendChoice, EngineEvent, EngineRequest, JobId, ModelRef, SourceImages } from '../protocol/messages.ts';
-import { validateParams, type GenerationParams, type ParamIssue } from '../protocol/params.ts';
+import { imagesPerJob, validateParams, type GenerationParams, type ParamIssue } from '../protocol/params.ts';
 import { applyModelDefaults, type ModelDefaults } from './model-defaults.ts';
 import type {
   EngineStatus,
@@ -145,7 +145,7 @@ export function startNext(state: EngineData): Reduction {
         id: next.id,
         params: next.params,
         image: 0,
-        images: next.params.interpolation?.frames ?? next.params.batchCount,
+        images: next.params.interpolation?.frames ?? imagesPerJob(next.params),
         step: 0,
         steps: next.params.steps,
         preview: null,
@@ -261,6 +261,8 @@ function imageParamsOf(params: GenerationParams, event: Extract<EngineEvent, { t
     width: event.width,
     height: event.height,
   };
+  const perCall = params.batchSize ?? 1;
+  if (perCall > 1) out.batchPos = event.index % perCall;
   if (event.variation) {
     out.variation = {
       seedResizeFromW: 0,
