@@ -54,7 +54,7 @@ export function LiveHint() {
   const uses = useStudio((s) => {
     const variant = selectLiveVariant(s);
     return variant
-      ? `Live renders with ${variant.name} (${variant.defaults.steps} steps, CFG ${variant.defaults.cfg}); Generate keeps your model and settings.`
+      ? `Live renders with ${variant.name} — ${variant.defaults.steps} steps, CFG ${variant.defaults.cfg}; Generate keeps your model and settings.`
       : 'Live renders with the loaded model and the form’s settings.';
   });
   if (!on) return null;

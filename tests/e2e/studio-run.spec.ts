@@ -1,10 +1,10 @@
 /**
  * Running jobs: live preview frames (and the setting that turns them off, remembered), batches
- * with consecutive seeds, the visible queue with Cancel (within a step) and Clear queue, and Live
- * mode leaving exactly one image, for the last prompt typed.
+ * with consecutive seeds, and the visible queue with Cancel (within a step) and Clear queue.
+ * Live mode has its own spec (live.spec.ts).
  */
 import { expect, test, type Page } from '@playwright/test';
-import { galleryPixels, openStudio, setSlider } from './studio.ts';
+import { galleryPixels, openStudio } from './studio.ts';
 import {
   cancelButton,
   fillForm,
@@ -13,7 +13,6 @@ import {
   generateAndWait,
   generateButton,
   waitIdle,
-  waitSaved,
 } from './studio-helpers.ts';
 
 /** Records, every animation frame, a hash of the live preview canvas (or null when absent). */
@@ -140,35 +139,4 @@ test('Cancel stops within one denoising step', async ({ page }) => {
   expect(stoppedAt - atClick).toBeLessThanOrEqual(2);
   expect(stoppedAt).toBeLessThan(150);
   await expect(figures(page)).toHaveCount(0);
-});
-
-test('Live mode re-renders as you type and leaves one image, for the last prompt', async ({ page }) => {
-  await openStudio(page, 'wasm');
-  await fillForm(page, { prompt: '', seed: '21', steps: 8 });
-  await page.getByLabel('Live: render as you type').check();
-  const prompt = page.getByLabel('Prompt', { exact: true });
-  // Fast typing: one render after the pause.
-  await prompt.pressSequentially('a big red circle', { delay: 30 });
-  await expect(figures(page)).toHaveCount(1);
-  await waitIdle(page);
-  await expect.poll(() => labels(page)).toEqual(['a big red circle']);
-
-  // Slow typing (pauses longer than the debounce): stale renders are cancelled or replaced.
-  await prompt.pressSequentially(' on a blue background', { delay: 220 });
-  await expect.poll(async () => labels(page)).toEqual(['a big red circle on a blue background']);
-  await waitIdle(page);
-  await page.waitForTimeout(600);
-  await expect.poll(() => labels(page)).toEqual(['a big red circle on a blue background']);
-
-  // Sliders count as edits too.
-  await setSlider(page, 'Steps', 5);
-  await expect(figures(page).locator('figcaption')).toHaveText([/· 5 steps/]);
-  await waitIdle(page);
-  await waitSaved(page);
-
-  // The one result is saved; Live stays on after a reload.
-  await page.reload();
-  await openStudio(page, 'wasm');
-  await expect.poll(() => labels(page)).toEqual(['a big red circle on a blue background']);
-  await expect(page.getByLabel('Live: render as you type')).toBeChecked();
 });
