@@ -4,7 +4,7 @@
  * Live mode has its own spec (live.spec.ts).
  */
 import { expect, test, type Page } from '@playwright/test';
-import { galleryPixels, openStudio } from './studio.ts';
+import { galleryPixels, openStudio, setSlider } from './studio.ts';
 import {
   cancelButton,
   fillForm,
@@ -72,6 +72,29 @@ test('a batch of 3 yields 3 images with seeds seed, seed+1, seed+2', async ({ pa
   await expect.poll(() => gallerySeeds(page)).toEqual(['502', '501', '500']);
   const pixels = await Promise.all([0, 1, 2].map((i) => galleryPixels(page, i)));
   expect(new Set(pixels.map((p) => p?.data.join(','))).size).toBe(3);
+});
+
+test('batch count × batch size: 2 calls of 2 images, the same pixels as one at a time, A1111 keys in the infotext', async ({
+  page,
+}) => {
+  await openStudio(page, 'wasm');
+  await fillForm(page, { prompt: 'a small orange square at the bottom', seed: '600', steps: 3, batch: 2 });
+  await setSlider(page, 'Batch size', 2);
+  await generateAndWait(page, 4);
+  await expect.poll(() => gallerySeeds(page)).toEqual(['603', '602', '601', '600']);
+  const batched = await galleryPixels(page, 2); // seed 601
+  await page.getByRole('button', { name: 'Open image, seed 601' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Image details' });
+  await expect(dialog.getByTestId('infotext')).toContainText('Seed: 601, Size: 64x64, Batch size: 2, Batch pos: 1,');
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  // Seed 601 alone: the same image.
+  await fillForm(page, { seed: '601', batch: 1 });
+  await setSlider(page, 'Batch size', 1);
+  await generateAndWait(page, 1);
+  await expect.poll(() => gallerySeeds(page)).toEqual(['601', '603', '602', '601', '600']);
+  const alone = await galleryPixels(page, 0);
+  const most = batched?.data.reduce((m, v, i) => Math.max(m, Math.abs(v - (alone?.data[i] ?? 0))), 0);
+  expect(most).toBeLessThanOrEqual(1);
 });
 
 test('presses queue visibly; Cancel (or Esc) stops the running job within a step; Clear queue drops the rest', async ({
