@@ -5,6 +5,7 @@ import { ImagePanel } from '../ui/ImagePanel.tsx';
 import { ImportPanel } from '../ui/ImportPanel.tsx';
 import { ModelManager } from '../ui/ModelManager.tsx';
 import { NoticeBar } from '../ui/NoticeBar.tsx';
+import { LivePanel } from '../ui/LivePanel.tsx';
 import { ProgressPanel } from '../ui/ProgressPanel.tsx';
 import { SeedExtras } from '../ui/SeedExtras.tsx';
 import { StatusLine } from '../ui/StatusLine.tsx';
@@ -41,6 +42,7 @@ export function App() {
           <ImagePanel />
         </aside>
         <div className="output">
+          <LivePanel />
           <ProgressPanel />
           <Gallery />
         </div>

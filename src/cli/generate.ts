@@ -1,6 +1,9 @@
 /**
  * `npm run generate -- --prompt "…" [--negative "…"] --seed 1 --steps 20 --cfg 7 --sampler euler
- *  --out out.png [--model models/tiny-shapes] [--width 64 --height 64] [--batch 1]`
+ *  --out out.png [--model models/tiny-shapes] [--width 64 --height 64] [--batch 1] [--batch-size 1]`
+ *
+ * `--batch` is A1111's batch count (sequential calls), `--batch-size` its batch size (images per
+ * U-Net call): batch × batch-size images, seeds seed, seed + 1, ….
  *
  * Image to image (the model needs a VAE encoder):
  *   --init-image in.png --strength 0.6 [--resize-mode just-resize|crop-and-resize|resize-and-fill]
@@ -66,6 +69,7 @@ async function main() {
     width: { type: 'string' },
     height: { type: 'string' },
     batch: { type: 'string', default: '1' },
+    'batch-size': { type: 'string', default: '1' },
     out: { type: 'string', default: 'out.png' },
     model: { type: 'string', default: DEFAULT_MODEL },
     json: { type: 'boolean', default: false },
@@ -100,6 +104,7 @@ async function main() {
     width: args.width ? Number(args.width) : summary.width,
     height: args.height ? Number(args.height) : summary.height,
     batchCount: Number(args.batch),
+    batchSize: Number(args['batch-size']),
   };
   let images: SourceImages | null = null;
   const initPath = str('init-image');
@@ -182,6 +187,7 @@ async function main() {
           ...(variation ? { variation } : {}),
           seed: image.seed,
           batchCount: 1,
+          ...((params.batchSize ?? 1) > 1 ? { batchPos: image.index % (params.batchSize ?? 1) } : {}),
           width: image.width,
           height: image.height,
         },

@@ -40,6 +40,8 @@ export function infotextFromParams(
       ['CFG scale', String(params.cfg)],
       ['Seed', params.seed],
       ['Size', `${params.width}x${params.height}`],
+      // A1111 writes both only for batches of 2 or more (processing.py create_infotext).
+      ...batchEntries(params),
       ...img2imgEntries(params, { masked: options.masked ?? params.image?.inpaint ?? false }),
       ['Model', context.modelId],
       ['Version', context.version],
@@ -47,7 +49,17 @@ export function infotextFromParams(
   });
 }
 
-export type ImportedField = 'prompt' | 'negativePrompt' | 'steps' | 'sampler' | 'cfg' | 'seed' | 'width' | 'height';
+function batchEntries(params: GenerationParams): [string, string][] {
+  const size = params.batchSize ?? 1;
+  if (size < 2) return [];
+  return [
+    ['Batch size', String(size)],
+    ['Batch pos', String(params.batchPos ?? 0)],
+  ];
+}
+
+export type ImportedField =
+  'prompt' | 'negativePrompt' | 'steps' | 'sampler' | 'cfg' | 'seed' | 'width' | 'height' | 'batchSize';
 
 export interface InfotextImport {
   /** Only the fields that were present and valid. */
@@ -74,6 +86,9 @@ const KNOWN_KEYS = new Set([
   'Size',
   'Model',
   'Version',
+  'Batch size',
+  // Which row of its call an image was: nothing to set.
+  'Batch pos',
   ...IMG2IMG_KEYS,
 ]);
 
@@ -151,6 +166,16 @@ export function paramsFromInfotext(
       problems.push(`Size "${size}" is not a multiple of ${options.sizeMultiple} this model can make; kept yours.`);
     }
   }
+  const batchSize = values.get('Batch size');
+  if (batchSize !== undefined) {
+    // A1111's paste sets its batch size slider from it.
+    const n = parseDecimal(batchSize.trim());
+    if (Number.isInteger(n) && n >= LIMITS.batchSize.min && n <= LIMITS.batchSize.max) params.batchSize = n;
+    else
+      problems.push(
+        `Batch size "${batchSize}" is not between ${LIMITS.batchSize.min} and ${LIMITS.batchSize.max}; kept yours.`,
+      );
+  }
   const samplerLabel = values.get('Sampler');
   if (samplerLabel !== undefined) {
     const schedule = values.get('Schedule type');
@@ -185,4 +210,5 @@ export const FIELD_LABELS: Record<ImportedField, string> = {
   seed: 'seed',
   width: 'width',
   height: 'height',
+  batchSize: 'batch size',
 };

@@ -207,3 +207,22 @@ describe('paramsFromInfotext', () => {
     expect(!result.ok && result.message).toBeTruthy();
   });
 });
+
+describe('batch size in the infotext (A1111 create_infotext)', () => {
+  it('writes "Batch size" and "Batch pos" only for batches of 2 or more, after Size', () => {
+    const one = infotextFromParams({ ...params, batchSize: 1 }, context);
+    expect(one).not.toMatch(/Batch/);
+    const text = infotextFromParams({ ...params, batchSize: 4, batchPos: 2 }, context);
+    expect(text).toMatch(/Size: 64x128, Batch size: 4, Batch pos: 2, /);
+  });
+
+  it('reads "Batch size" back into the form (as A1111 pastes it); "Batch pos" sets nothing', () => {
+    const text = infotextFromParams({ ...params, batchSize: 4, batchPos: 2 }, context);
+    const result = paramsFromInfotext(text, readOptions);
+    expect(result.ok && result.value.params.batchSize).toBe(4);
+    expect(result.ok && result.value.ignored).toEqual([]);
+    const bad = paramsFromInfotext(text.replace('Batch size: 4', 'Batch size: 99'), readOptions);
+    expect(bad.ok && bad.value.params.batchSize).toBeUndefined();
+    expect(bad.ok && bad.value.problems).toEqual(['Batch size "99" is not between 1 and 8; kept yours.']);
+  });
+});

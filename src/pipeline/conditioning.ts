@@ -2,7 +2,7 @@
  * Conditioning: diffusers' `encode_prompt` with A1111's prompt language in front (emphasis
  * weights, 75-token chunks, BREAK), and the interpolation of two prompts' embeddings.
  */
-import { concatBatch, splitBatch, type Float32Tensor } from '../math/tensor.ts';
+import { concatBatch, type Float32Tensor } from '../math/tensor.ts';
 import {
   applyEmphasis,
   concatChunks,
@@ -10,6 +10,7 @@ import {
   truncateToSingleChunk,
   type PromptChunk,
 } from '../prompt/index.ts';
+import { encodeChunksCached } from './encoding-cache.ts';
 import type { Clock, DiffusionModel } from './types.ts';
 
 export interface EncodedPrompts {
@@ -42,10 +43,14 @@ export async function encodePrompts(
   }
   const chunks = guidance ? [...uncond, ...cond] : cond;
   const t1 = clock();
-  const hidden = await model.textEncoder.encode(chunks.map((c) => c.ids));
-  const [, tokens = 0, dim = 0] = hidden.dims;
-  const perChunk = splitBatch(hidden, chunks.length).map((part, i) =>
-    applyEmphasis(part.data, tokens, dim, (chunks[i] as PromptChunk).weights),
+  // Unchanged chunks (the same text, the empty negative prompt) reuse their encoding.
+  const encoded = await encodeChunksCached(
+    model.textEncoder,
+    chunks.map((c) => c.ids),
+  );
+  const { tokens, dim } = encoded;
+  const perChunk = encoded.perChunk.map((part, i) =>
+    applyEmphasis(part, tokens, dim, (chunks[i] as PromptChunk).weights),
   );
   // Chunks join along the token axis: [1, 77·k, dim] (A1111's torch.hstack of chunk outputs).
   const join = (parts: Float32Array[]): Float32Tensor => ({

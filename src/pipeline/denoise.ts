@@ -13,6 +13,11 @@
  *
  * A mode only changes what goes in: the initial latents, the timesteps (strength), the extra
  * channels, the blend.
+ *
+ * Batches (A1111's "Batch size", diffusers' `num_images_per_prompt`): N images share each U-Net
+ * call, x = cat([x₁…x_N]) (with CFG cat([x₁…x_N, x₁…x_N]) against cat([uncond·N, cond₁…cond_N])),
+ * when the U-Net's batch axis is dynamic. Every image keeps its own scheduler and generator, so
+ * its pixels are those it gets alone (tests/node/batch-in-one-call.test.ts).
  */
 import type { TorchGenerator } from '../math/torch-generator.ts';
 import { classifierFreeGuidance, concatBatch, splitBatch, type Float32Tensor } from '../math/tensor.ts';
@@ -27,13 +32,6 @@ export class CancelledError extends Error {
   }
 }
 
-export interface Guidance {
-  cond: Float32Tensor;
-  /** Null when guidance does not run (scale ≤ 1). */
-  uncond: Float32Tensor | null;
-  scale: number;
-}
-
 export interface MaskBlend {
   /** Clean image latents (× scaling factor), [1, c, h, w]. */
   imageLatents: Float32Array;
@@ -43,23 +41,42 @@ export interface MaskBlend {
   mask: Float32Array;
 }
 
-export interface DenoiseInput {
-  unet: UnetModel;
+/**
+ * One image of a batch: its own scheduler (they keep per-image state), latents and generator
+ * (ancestral samplers draw their noise from it), so an image of a batch gets exactly the numbers
+ * it would get alone; only the U-Net call is shared.
+ */
+export interface DenoiseImage {
   scheduler: Scheduler;
-  timesteps: readonly number[];
-  latents: Float32Tensor;
-  guidance: Guidance;
+  /** [1, c, h, w] */
+  latents: Float32Array;
   generator: TorchGenerator;
+  /** [1, tokens, dim] (interpolation frames each have their own). */
+  cond: Float32Tensor;
+  blend?: MaskBlend | null;
   /** 9-channel inpainting U-Nets: [1, 5, h, w] = cat([mask, masked_image_latents]). */
   extraChannels?: Float32Array | null;
-  blend?: MaskBlend | null;
+}
+
+export interface DenoiseInput {
+  unet: UnetModel;
+  timesteps: readonly number[];
+  /** One image's latent shape, [1, c, h, w]. */
+  shape: readonly number[];
+  images: readonly DenoiseImage[];
+  /** [1, tokens, dim]; null when guidance does not run (scale ≤ 1). */
+  uncond: Float32Tensor | null;
+  scale: number;
   clock: Clock;
   checkCancelled: () => void;
+  /** After every step, with the first image's latents (the preview). */
   onStep?: (step: number, steps: number, latents: Float32Tensor) => void;
 }
 
 export interface DenoiseResult {
-  latents: Float32Tensor;
+  /** Per image, [1, c, h, w]. */
+  latents: Float32Array[];
+  /** Per step: the time of that step's U-Net call(s), shared by the batch. */
   unetMs: number[];
   schedulerMs: number;
 }
@@ -77,51 +94,71 @@ function withExtraChannels(x: Float32Tensor, extra: Float32Array): Float32Tensor
   return { data: out, dims: [b, c + ec, h, w] };
 }
 
+/**
+ * Rows stacked on the batch axis: diffusers' `torch.cat([latents] * 2)` with CFG, whose context is
+ * `cat([negative_prompt_embeds] · N, prompt_embeds)` (`num_images_per_prompt` = N).
+ */
+const stack = (rows: readonly Float32Tensor[]) => (rows.length === 1 ? (rows[0] as Float32Tensor) : concatBatch(rows));
+
 export async function denoise(input: DenoiseInput): Promise<DenoiseResult> {
-  const { unet, scheduler, timesteps, guidance, generator, clock } = input;
-  const shape = input.latents.dims;
-  let latents = input.latents;
+  const { unet, timesteps, images, clock, shape } = input;
+  const n = images.length;
+  let latents = images.map((im) => im.latents);
   const unetMs: number[] = [];
   let schedulerMs = 0;
-  const cfg = guidance.uncond !== null && guidance.scale > 1;
-  const context = cfg ? concatBatch([guidance.uncond as Float32Tensor, guidance.cond]) : guidance.cond;
-  const extra = input.extraChannels ?? null;
-  const predict = (x: Float32Tensor, t: number, ctx: Float32Tensor) =>
-    unet.predict(extra ? withExtraChannels(x, extra) : x, t, ctx);
+  const cfg = input.uncond !== null && input.scale > 1;
+  const uncond = input.uncond as Float32Tensor;
+  const conds = images.map((im) => im.cond);
+  const withExtra = (x: Float32Tensor, k: number) => {
+    const extra = images[k]?.extraChannels;
+    return extra ? withExtraChannels(x, extra) : x;
+  };
+  // A fixed batch axis takes one row per call (CFG: two calls per image), as before batching.
+  const together = unet.dynamicBatch;
+  const batchContext = together ? stack(cfg ? [...Array<Float32Tensor>(n).fill(uncond), ...conds] : conds) : null;
 
   for (let i = 0; i < timesteps.length; i++) {
     input.checkCancelled();
     const t = timesteps[i] as number;
     const s0 = clock();
-    const scaled: Float32Tensor = { data: scheduler.scaleModelInput(latents.data, t), dims: shape };
+    const scaled: Float32Tensor[] = images.map((im, k) =>
+      withExtra({ data: im.scheduler.scaleModelInput(latents[k] as Float32Array, t), dims: shape }, k),
+    );
     schedulerMs += clock() - s0;
     const u0 = clock();
-    let noise: Float32Array;
-    if (!cfg) {
-      noise = (await predict(scaled, t, guidance.cond)).data;
-    } else if (unet.dynamicBatch) {
-      const both = await predict(concatBatch([scaled, scaled]), t, context);
-      const [u, c] = splitBatch(both, 2) as [Float32Tensor, Float32Tensor];
-      noise = classifierFreeGuidance(u.data, c.data, guidance.scale);
+    const noise: Float32Array[] = [];
+    if (together) {
+      const out = await unet.predict(stack(cfg ? [...scaled, ...scaled] : scaled), t, batchContext as Float32Tensor);
+      const rows = splitBatch(out, cfg ? 2 * n : n);
+      for (let k = 0; k < n; k++) {
+        const c = (rows[cfg ? n + k : k] as Float32Tensor).data;
+        noise.push(cfg ? classifierFreeGuidance((rows[k] as Float32Tensor).data, c, input.scale) : c);
+      }
     } else {
-      const u = await predict(scaled, t, guidance.uncond as Float32Tensor);
-      const c = await predict(scaled, t, guidance.cond);
-      noise = classifierFreeGuidance(u.data, c.data, guidance.scale);
+      for (let k = 0; k < n; k++) {
+        const x = scaled[k] as Float32Tensor;
+        // The unconditional pass first, as the one-call path orders its rows.
+        const u = cfg ? (await unet.predict(x, t, uncond)).data : null;
+        const c = (await unet.predict(x, t, conds[k] as Float32Tensor)).data;
+        noise.push(u ? classifierFreeGuidance(u, c, input.scale) : c);
+      }
     }
     unetMs.push(clock() - u0);
     const s1 = clock();
-    let next = scheduler.step(noise, t, latents.data, generator);
-    if (input.blend) next = blendOutsideMask(scheduler, input.blend, next, timesteps, i);
-    latents = { data: next, dims: shape };
+    latents = images.map((im, k) => {
+      let next = im.scheduler.step(noise[k] as Float32Array, t, latents[k] as Float32Array, im.generator);
+      if (im.blend) next = blendOutsideMask(im.scheduler, im.blend, next, timesteps, i);
+      // NaN/Infinity never heal: stop with a sentence instead of decoding a black image.
+      if (!allFinite(next)) {
+        throw new EngineError(
+          'internal',
+          `The image went numerically invalid (NaN or Infinity) at step ${i + 1} of ${timesteps.length}, so it was not made. Lower the CFG scale or prompt weights, or try another sampler or backend.`,
+        );
+      }
+      return next;
+    });
     schedulerMs += clock() - s1;
-    // NaN/Infinity never heal: stop with a sentence instead of decoding a black image.
-    if (!allFinite(next)) {
-      throw new EngineError(
-        'internal',
-        `The image went numerically invalid (NaN or Infinity) at step ${i + 1} of ${timesteps.length}, so it was not made. Lower the CFG scale or prompt weights, or try another sampler or backend.`,
-      );
-    }
-    input.onStep?.(i + 1, timesteps.length, latents);
+    input.onStep?.(i + 1, timesteps.length, { data: latents[0] as Float32Array, dims: shape });
   }
   return { latents, unetMs, schedulerMs };
 }

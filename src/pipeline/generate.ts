@@ -37,7 +37,7 @@ import { initialNoise, type VariationOptions } from '../math/variation-noise.ts'
 import type { ImageTimings } from '../protocol/messages.ts';
 import { createScheduler, isSamplerId, prepareLatents, scaleByInitNoiseSigma } from '../schedulers/index.ts';
 import { encodePrompts, lerpEmbeddings } from './conditioning.ts';
-import { CancelledError, denoise, type MaskBlend } from './denoise.ts';
+import { CancelledError, denoise, type DenoiseImage, type MaskBlend } from './denoise.ts';
 import { getTimesteps } from './get-timesteps.ts';
 import { applyMaskedContent, encodeImageLatents, fullMaskChannels, inpaintingChannels } from './initial-latents.ts';
 import type { Clock, DiffusionModel } from './types.ts';
@@ -92,6 +92,11 @@ export interface GenerateRequest {
   outpaint?: OutpaintExtents | null;
   /** Frames replace the batch: frame k of N at t = k / (N − 1) from seeds[0] / prompt. */
   interpolate?: InterpolationOptions | null;
+  /**
+   * Images per U-Net call (A1111 "Batch size", diffusers `num_images_per_prompt`); 1 or absent =
+   * one at a time. Ignored (one at a time) when the U-Net's batch axis is fixed.
+   */
+  batchSize?: number;
 }
 
 export interface GenerateHooks {
@@ -234,7 +239,9 @@ export async function generate(model: DiffusionModel, request: GenerateRequest, 
   const checkCancelled = () => {
     if (hooks.isCancelled?.()) throw new CancelledError();
   };
-  if (!isSamplerId(request.sampler)) throw new Error(`Unknown sampler "${request.sampler}"`);
+  const requested = request.sampler;
+  if (!isSamplerId(requested)) throw new Error(`Unknown sampler "${requested}"`);
+  const sampler = requested;
   const factor = model.info.vaeFactor;
   if (request.width % factor !== 0 || request.height % factor !== 0) {
     throw new Error(`Image size must be a multiple of ${factor}`);
@@ -262,10 +269,73 @@ export async function generate(model: DiffusionModel, request: GenerateRequest, 
       ? await encodePrompts(model, request.interpolate.toPrompt, request.negativePrompt, false, clock)
       : null;
 
-  for (let index = 0; index < plans.length; index++) {
-    const plan = plans[index] as ImagePlan;
-    const imageStart = clock();
-    const scheduler = createScheduler(request.sampler, model.schedulerConfig);
+  // A1111's "Batch size": images per U-Net call, where the batch axis is dynamic; a fixed-batch
+  // export runs them one at a time (same pixels either way).
+  const perCall = model.unet.dynamicBatch ? Math.max(1, Math.floor(request.batchSize ?? 1)) : 1;
+  let mark = jobStart;
+  for (let first = 0; first < plans.length; first += perCall) {
+    const group: PreparedImage[] = [];
+    for (let index = first; index < Math.min(plans.length, first + perCall); index++) {
+      checkCancelled();
+      group.push(await prepareImage(index, plans[index] as ImagePlan));
+    }
+    const result = await denoise({
+      unet: model.unet,
+      timesteps: (group[0] as PreparedImage).timesteps,
+      shape: latentShape,
+      images: group.map((g) => g.denoise),
+      uncond: prompts.uncond,
+      scale: request.cfg,
+      clock,
+      checkCancelled,
+      onStep: (step, steps, l) => hooks.onStep?.({ image: first, step, steps, latents: l }),
+    });
+    for (let k = 0; k < group.length; k++) {
+      const { index, plan } = group[k] as PreparedImage;
+      let { vaeMs } = group[k] as PreparedImage;
+      checkCancelled();
+      const v0 = clock();
+      const decoded = await model.vaeDecoder.decode({
+        data: divide(result.latents[k] as Float32Array, model.info.scalingFactor),
+        dims: latentShape,
+      });
+      vaeMs += clock() - v0;
+      let pixels = decodedToRgba(decoded);
+      if (source?.mask?.overlay) {
+        const over = overlayOriginal(
+          { data: pixels.rgba, width: pixels.width, height: pixels.height },
+          source.pixels,
+          source.mask.soft,
+        );
+        pixels = { rgba: over.data, width: over.width, height: over.height };
+      }
+      const firstImage = index === 0;
+      const end = clock();
+      hooks.onImage({
+        index,
+        seed: plan.seed,
+        ...pixels,
+        droppedTokens: prompts.droppedTokens,
+        variation: plan.variation,
+        promptMix: plan.promptMix,
+        timings: {
+          tokenizeMs: firstImage ? prompts.tokenizeMs : 0,
+          textEncoderMs: firstImage ? prompts.textEncoderMs : 0,
+          // Shared by the images of one call: each reports the call's time.
+          unetMs: result.unetMs,
+          schedulerMs: result.schedulerMs,
+          vaeMs,
+          // Since the previous image (or the job's start): the images' totals add up to the job's.
+          totalMs: end - mark,
+        },
+      });
+      mark = end;
+    }
+  }
+
+  /** One image's scheduler, generator, initial latents and (img2img / inpaint) extras. */
+  async function prepareImage(index: number, plan: ImagePlan): Promise<PreparedImage> {
+    const scheduler = createScheduler(sampler, model.schedulerConfig);
     scheduler.setTimesteps(request.steps);
     const generator = new TorchGenerator(BigInt(plan.seed));
     const variation: VariationOptions | null = plan.variation
@@ -314,53 +384,23 @@ export async function generate(model: DiffusionModel, request: GenerateRequest, 
     }
     const cond =
       other && plan.promptMix !== null ? lerpEmbeddings(prompts.cond, other.cond, plan.promptMix) : prompts.cond;
-    const result = await denoise({
-      unet: model.unet,
-      scheduler,
-      timesteps,
-      latents: { data: latents, dims: latentShape },
-      guidance: { cond, uncond: prompts.uncond, scale: request.cfg },
-      generator,
-      extraChannels: extra,
-      blend,
-      clock,
-      checkCancelled,
-      onStep: (step, steps, l) => hooks.onStep?.({ image: index, step, steps, latents: l }),
-    });
-    checkCancelled();
-    const v0 = clock();
-    const decoded = await model.vaeDecoder.decode({
-      data: divide(result.latents.data, model.info.scalingFactor),
-      dims: latentShape,
-    });
-    vaeMs += clock() - v0;
-    let pixels = decodedToRgba(decoded);
-    if (source?.mask?.overlay) {
-      const over = overlayOriginal(
-        { data: pixels.rgba, width: pixels.width, height: pixels.height },
-        source.pixels,
-        source.mask.soft,
-      );
-      pixels = { rgba: over.data, width: over.width, height: over.height };
-    }
-    const firstImage = index === 0;
-    hooks.onImage({
+    return {
       index,
-      seed: plan.seed,
-      ...pixels,
-      droppedTokens: prompts.droppedTokens,
-      variation: plan.variation,
-      promptMix: plan.promptMix,
-      timings: {
-        tokenizeMs: firstImage ? prompts.tokenizeMs : 0,
-        textEncoderMs: firstImage ? prompts.textEncoderMs : 0,
-        unetMs: result.unetMs,
-        schedulerMs: result.schedulerMs,
-        vaeMs,
-        totalMs: clock() - (firstImage ? jobStart : imageStart),
-      },
-    });
+      plan,
+      timesteps,
+      vaeMs,
+      denoise: { scheduler, latents, generator, cond, blend, extraChannels: extra },
+    };
   }
+}
+
+interface PreparedImage {
+  index: number;
+  plan: ImagePlan;
+  timesteps: readonly number[];
+  /** VAE encoder time spent preparing it (img2img / inpainting). */
+  vaeMs: number;
+  denoise: DenoiseImage;
 }
 
 /** The cheap preview of the current latents, for progress events. */

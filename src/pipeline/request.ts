@@ -3,11 +3,12 @@
  * and the CLI, so both run a given set of params identically.
  */
 import type { SourceImages } from '../protocol/messages.ts';
-import { seedForImage, type GenerationParams } from '../protocol/params.ts';
+import { imagesPerJob, seedForImage, type GenerationParams } from '../protocol/params.ts';
 import type { GenerateRequest } from './generate.ts';
 
 export function generateRequestFrom(params: GenerationParams, images?: SourceImages | null): GenerateRequest {
-  const seeds = Array.from({ length: params.batchCount }, (_, i) => seedForImage(params.seed, i));
+  // A1111: all_seeds = seed + i over n_iter × batch_size images; each call takes batch_size of them.
+  const seeds = Array.from({ length: imagesPerJob(params) }, (_, i) => seedForImage(params.seed, i));
   const request: GenerateRequest = {
     prompt: params.prompt,
     negativePrompt: params.negativePrompt,
@@ -17,6 +18,7 @@ export function generateRequestFrom(params: GenerationParams, images?: SourceIma
     sampler: params.sampler,
     width: params.width,
     height: params.height,
+    batchSize: params.batchSize ?? 1,
   };
   const v = params.variation;
   if (v && v.subseedStrength > 0) request.variation = { subseed: v.subseed, strength: v.subseedStrength };

@@ -3,6 +3,8 @@ export const LIMITS = {
   steps: { min: 1, max: 150 },
   cfg: { min: 1, max: 30 },
   batch: { min: 1, max: 16 },
+  /** Images per U-Net call (A1111's batch size slider goes to 8). */
+  batchSize: { min: 1, max: 8 },
   size: { min: 64, max: 2048 },
   promptChars: 20_000,
   /**

@@ -98,6 +98,12 @@ export type EngineRequest =
       preview: boolean;
       /** The source image (and mask) when `params.image` is set: img2img, inpainting, outpainting. */
       images?: SourceImages;
+      /**
+       * Run on this model instead of the loaded one (Live mode's few-step variant of it). The
+       * engine loads it on first use, on the loaded model's backend, and keeps it beside the
+       * loaded model until another model is loaded; the loaded model stays as it is.
+       */
+      variant?: ModelRef;
     }
   | { type: 'cancel'; job: JobId }
   /** Answered at once, between denoising steps if a job runs: the prompt boxes' token counters. */

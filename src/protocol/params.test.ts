@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { parseDecimal, parseSeed, seedForImage, validateParams, type GenerationParams } from './params.ts';
+import {
+  imagesPerJob,
+  parseDecimal,
+  parseSeed,
+  seedForImage,
+  validateParams,
+  type GenerationParams,
+} from './params.ts';
 
 const good: GenerationParams = {
   prompt: 'a red star',
@@ -95,5 +102,24 @@ describe('validateParams: weights and backend sizes', () => {
     expect(wasm[0]?.message).toMatch(/too large for the WASM backend: it runs at most [\d,]+ pixels/);
     expect(validateParams(big, { ...options, backend: 'webgpu' })).toEqual([]);
     expect(validateParams(big, options)).toEqual([]);
+  });
+});
+
+describe('batch size (A1111: images per call) against batch count (sequential calls)', () => {
+  it('accepts 1 … 8 and absent (params saved before it existed); refuses the rest with its own field', () => {
+    expect(fieldsOf({ batchSize: 1 })).toEqual([]);
+    expect(fieldsOf({ batchSize: 8 })).toEqual([]);
+    expect(fieldsOf({})).toEqual([]);
+    expect(fieldsOf({ batchSize: 0 })).toEqual(['batchSize']);
+    expect(fieldsOf({ batchSize: 9 })).toEqual(['batchSize']);
+    expect(fieldsOf({ batchSize: 2.5 })).toEqual(['batchSize']);
+    expect(validateParams({ ...good, batchSize: 9 }, options)[0]?.message).toBe(
+      'Batch size must be between 1 and 8 (got 9).',
+    );
+  });
+
+  it('a job makes batch count × batch size images', () => {
+    expect(imagesPerJob({ batchCount: 3, batchSize: 2 })).toBe(6);
+    expect(imagesPerJob({ batchCount: 3 })).toBe(3);
   });
 });

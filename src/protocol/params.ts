@@ -44,6 +44,14 @@ export interface GenerationParams {
   width: number;
   height: number;
   batchCount: number;
+  /**
+   * A1111 "Batch size": images per U-Net call, each batch of them one of the `batchCount`
+   * sequential jobs, so a job makes batchCount × batchSize images (seeds seed … seed + n − 1).
+   * Absent = 1 (params saved before it existed).
+   */
+  batchSize?: number;
+  /** Per image only: its row within its call (A1111 "Batch pos"), for the infotext. */
+  batchPos?: number;
   /** Set when the job starts from an image (img2img / inpaint / outpaint); see image-params.ts. */
   image?: ImageParams;
   /** A1111 variation seed / resize seed from. */
@@ -63,6 +71,11 @@ export function parseSeed(text: string): bigint | null {
   if (!/^\d{1,20}$/.test(trimmed)) return null;
   const value = BigInt(trimmed);
   return value <= MAX_SEED ? value : null;
+}
+
+/** Images a job makes: A1111's n_iter × batch_size (interpolation frames aside). */
+export function imagesPerJob(params: Pick<GenerationParams, 'batchCount' | 'batchSize'>): number {
+  return params.batchCount * (params.batchSize ?? 1);
 }
 
 /** Seed of the i-th image of a batch (seed, seed+1, … as A1111 and diffusers do), wrapping at 2^64. */
@@ -124,6 +137,7 @@ export function validateParams(
     issues.push({ field: 'seed', message: 'Seed must be a whole number from 0 to 18446744073709551615.' });
   intInRange('steps', 'Steps', LIMITS.steps.min, LIMITS.steps.max);
   intInRange('batchCount', 'Batch count', LIMITS.batch.min, LIMITS.batch.max);
+  if (params.batchSize !== undefined) intInRange('batchSize', 'Batch size', LIMITS.batchSize.min, LIMITS.batchSize.max);
   if (typeof params.cfg !== 'number' || !Number.isFinite(params.cfg)) {
     issues.push({
       field: 'cfg',

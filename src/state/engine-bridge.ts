@@ -87,7 +87,7 @@ export function createEngineBridge(options: BridgeOptions): EngineBridge {
     next.addEventListener('message', (event) => {
       if (!current()) return;
       const t = now();
-      if (options.read().job) slowestGap = Math.max(slowestGap, t - lastHeard);
+      if (working()) slowestGap = Math.max(slowestGap, t - lastHeard);
       lastHeard = t;
       dispatch(event.data);
     });
@@ -120,8 +120,14 @@ export function createEngineBridge(options: BridgeOptions): EngineBridge {
     apply(reduceEngineEvent(options.read(), event, { now: Date.now(), samplers: options.samplers }));
   }
 
+  /** A job or a Live render is running: the worker must keep answering. */
+  function working() {
+    const s = options.read();
+    return s.job !== null || s.live.job !== null;
+  }
+
   function syncHeartbeat() {
-    const running = options.read().job !== null;
+    const running = working();
     if (running && heartbeat === null) {
       lastHeard = now();
       heartbeat = setInterval(check, pingEveryMs);

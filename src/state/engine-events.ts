@@ -10,7 +10,8 @@
  * and removes the entry; an event whose job is not pending is stale and changes nothing.
  */
 import type { BackendChoice, EngineEvent, EngineRequest, JobId, ModelRef, SourceImages } from '../protocol/messages.ts';
-import { validateParams, type GenerationParams, type ParamIssue } from '../protocol/params.ts';
+import { imagesPerJob, validateParams, type GenerationParams, type ParamIssue } from '../protocol/params.ts';
+import { endLiveRender, reduceLiveImage, type LiveState } from './live-events.ts';
 import { applyModelDefaults, type ModelDefaults } from './model-defaults.ts';
 import type {
   EngineStatus,
@@ -47,6 +48,8 @@ export interface EngineData {
    */
   currentModel: { model: ModelRef; backend: BackendChoice; defaults: Partial<ModelDefaults> | null } | null;
   gallery: GalleryItem[];
+  /** Live mode's render in flight and its newest image (live-events.ts). */
+  live: LiveState;
 }
 
 /** Why the bridge replaced the engine worker. */
@@ -145,7 +148,7 @@ export function startNext(state: EngineData): Reduction {
         id: next.id,
         params: next.params,
         image: 0,
-        images: next.params.interpolation?.frames ?? next.params.batchCount,
+        images: next.params.interpolation?.frames ?? imagesPerJob(next.params),
         step: 0,
         steps: next.params.steps,
         preview: null,
@@ -261,6 +264,8 @@ function imageParamsOf(params: GenerationParams, event: Extract<EngineEvent, { t
     width: event.width,
     height: event.height,
   };
+  const perCall = params.batchSize ?? 1;
+  if (perCall > 1) out.batchPos = event.index % perCall;
   if (event.variation) {
     out.variation = {
       seedResizeFromW: 0,
@@ -331,6 +336,7 @@ export function reduceEngineEvent(state: EngineData, event: BridgeEvent, context
       });
     }
     case 'image': {
+      if (state.requests[event.job]?.kind === 'live') return reduceLiveImage(state, event, context.now);
       const { job } = state;
       if (job?.id !== event.job) return unchanged(state);
       const item: GalleryItem = {
@@ -385,6 +391,8 @@ function reduceTerminal(
   switch (pending.kind) {
     case 'count-tokens':
       return unchanged({ ...state, requests });
+    case 'live':
+      return startNext(endLiveRender({ ...state, requests }, event));
     case 'load': {
       if (event.type !== 'error') return unchanged({ ...state, requests });
       const failure: ModelLoadFailure = {
@@ -467,6 +475,7 @@ function reduceEngineLost(state: EngineData, event: EngineLost): Reduction {
     ...state,
     requests: {},
     job: null,
+    live: { ...state.live, job: null },
     lastRun: job ? { outcome: 'error', step: job.step, steps: job.steps } : state.lastRun,
     engine: {
       ...state.engine,

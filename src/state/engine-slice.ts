@@ -19,7 +19,15 @@ import {
   type EngineData,
   type EngineEffect,
 } from './engine-events.ts';
+import {
+  initialLiveState,
+  requestLiveRender,
+  type LiveStart,
+  type LiveState,
+  type LiveVariant,
+} from './live-events.ts';
 import type { ModelDefaults } from './model-defaults.ts';
+import type { GenerationParams } from '../protocol/params.ts';
 import { DEFAULT_PARAMS } from './params-slice.ts';
 import type { Studio } from './store.ts';
 import type {
@@ -61,8 +69,14 @@ export interface EngineSlice {
   removeQueuedJob(id: JobId): void;
   /** Asks the worker's tokenizer for the counters, debounced so typing stays smooth. */
   requestTokenCount(delayMs?: number): void;
-  /** Observes finished images (the gallery saves them, Live mode replaces its own). */
+  /** Observes finished images (the gallery saves them). */
   onImageAdded(listener: (item: GalleryItem) => void): () => void;
+  /** Live mode (live-events.ts): the render in flight and the newest live image. */
+  live: LiveState;
+  /** Starts one live render of these params (live.ts decides when). */
+  renderLive(params: GenerationParams, variant: LiveVariant | null): LiveStart;
+  /** Saves the newest live image to the gallery, as a Generate result would be; its id, or null. */
+  keepLiveImage(): string | null;
 }
 
 export const initialEngineStatus: EngineStatus = {
@@ -145,6 +159,33 @@ export const createEngineSlice: StateCreator<Studio, [], [], EngineSlice> = (set
     onImageAdded(listener) {
       imageListeners.add(listener);
       return () => imageListeners.delete(listener);
+    },
+    live: initialLiveState,
+    renderLive: (params, variant) => connected().run((s) => requestLiveRender(s, SAMPLER_IDS, params, variant)).start,
+    keepLiveImage() {
+      const image = get().live.image;
+      if (!image) return null;
+      // Kept once: a second click on the same image does nothing.
+      if (get().gallery.some((i) => i.job === image.job)) return null;
+      const item: GalleryItem = {
+        id: `${image.createdAt.toString(36)}-live-${image.job}`,
+        params: image.params,
+        width: image.width,
+        height: image.height,
+        // A copy: the live panel keeps drawing its own pixels while the gallery encodes these.
+        rgba: image.rgba.slice(),
+        png: null,
+        thumb: null,
+        dbKey: null,
+        job: image.job,
+        modelId: image.modelId,
+        backend: get().engine.backend,
+        timings: image.timings,
+        createdAt: Date.now(),
+      };
+      set({ gallery: [item, ...get().gallery] });
+      for (const listener of imageListeners) listener(item);
+      return item.id;
     },
   };
 };

@@ -1,64 +1,51 @@
 /**
- * Live (as-you-type) mode: while on, every change of the form re-renders after a short pause;
- * queued work is dropped and the running job cancelled, so at most one job runs and the newest
- * input wins (`generateLatest`). Each live result replaces the previous one in the gallery, so a
- * typing session leaves one image: the last prompt's.
+ * Live (as-you-type) mode, wired to the store: while on, renders run back to back as the form
+ * changes (live-loop.ts: each takes the text as it is when it starts, the newest text wins, no
+ * debounce). They run on the loaded model's few-step variant when the catalog names one (the
+ * embedded model's `liveVariant`: Tiny Shapes Turbo, 4 Euler steps, CFG 1, its own scheduler
+ * config), with one U-Net call per step and no step previews; the form and the loaded model
+ * stay as they are, so turning Live off leaves Generate exactly as it was. Live images appear
+ * in the Live panel only; "Keep" saves one to the gallery (live-events.ts says why).
  */
-import type { JobId } from '../protocol/messages.ts';
-import type { StudioStore } from './store.ts';
+import { selectLiveVariant } from './live-variant.ts';
+import { liveParams, type LiveVariant } from './live-events.ts';
+import { createLiveLoop } from './live-loop.ts';
+import type { GenerationParams } from '../protocol/params.ts';
+import type { Studio, StudioStore } from './store.ts';
 
-export const LIVE_DEBOUNCE_MS = 150;
+interface LiveInput {
+  params: GenerationParams;
+  variant: LiveVariant | null;
+  /** Equal keys render the same image. */
+  key: string;
+}
+
+function liveInputOf(s: Studio): LiveInput {
+  const variant = selectLiveVariant(s);
+  const params = liveParams(s.params, variant);
+  return { params, variant, key: `${variant?.ref.id ?? ''}|${JSON.stringify(params)}` };
+}
 
 export function startLive(store: StudioStore): () => void {
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  const liveJobs = new Set<JobId>();
-  /** Gallery items made by live jobs, with their job. */
-  const liveItems = new Map<string, JobId>();
-
-  const render = () => {
-    timer = null;
-    const state = store.getState();
-    if (!state.settings.live || state.engine.phase !== 'ready') return;
-    // Validation errors stay quiet while typing: the form marks the field, nothing runs.
-    if (!state.generateLatest()) {
-      store.setState({ notice: null });
-      return;
-    }
-    const after = store.getState();
-    const job = after.queue.at(-1)?.id ?? after.job?.id;
-    if (job !== undefined) liveJobs.add(job);
-  };
+  const loop = createLiveLoop<LiveInput>({
+    start: (input) => store.getState().renderLive(input.params, input.variant),
+    same: (a, b) => a.key === b.key,
+  });
 
   const unsubscribe = store.subscribe((s, prev) => {
-    if (prev.settings.live && !s.settings.live) {
-      // Turning Live off keeps the last result as an ordinary gallery image.
-      liveItems.clear();
-      liveJobs.clear();
-      if (timer !== null) clearTimeout(timer);
-      timer = null;
+    if (!s.settings.live) {
+      if (prev.settings.live) loop.reset();
       return;
     }
-    if (!s.settings.live) return;
-    const turnedOn = !prev.settings.live;
-    if (s.params === prev.params && !turnedOn) return;
-    if (timer !== null) clearTimeout(timer);
-    timer = setTimeout(render, LIVE_DEBOUNCE_MS);
+    if (prev.live.job !== null && s.live.job === null) loop.finished();
+    const inputsChanged =
+      !prev.settings.live ||
+      s.params !== prev.params ||
+      s.engine.model !== prev.engine.model ||
+      s.models.catalog !== prev.models.catalog;
+    if (inputsChanged) loop.edit(liveInputOf(s));
+    else loop.poke();
   });
-
-  const stopObserving = store.getState().onImageAdded((item) => {
-    if (item.job === null || !liveJobs.has(item.job)) return;
-    for (const [id, job] of liveItems) {
-      if (job !== item.job) {
-        liveItems.delete(id);
-        void store.getState().deleteGalleryItem(id);
-      }
-    }
-    liveItems.set(item.id, item.job);
-  });
-
-  return () => {
-    unsubscribe();
-    stopObserving();
-    if (timer !== null) clearTimeout(timer);
-  };
+  if (store.getState().settings.live) loop.edit(liveInputOf(store.getState()));
+  return unsubscribe;
 }

@@ -17,6 +17,7 @@ export const DEFAULT_PARAMS: GenerationParams = {
   width: 64,
   height: 64,
   batchCount: 1,
+  batchSize: 1,
 };
 
 export const DEFAULT_SETTINGS: StudioSettings = { backend: 'auto', livePreview: true, live: false };

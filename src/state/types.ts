@@ -31,7 +31,7 @@ export interface Notice {
 export interface StudioSettings {
   backend: BackendChoice;
   livePreview: boolean;
-  /** As-you-type: every form change re-renders (debounced), newest input wins. */
+  /** As-you-type: renders back to back while the text changes, newest text wins (live.ts). */
   live: boolean;
 }
 
@@ -79,6 +79,8 @@ export type PendingRequest =
       defaults: Partial<ModelDefaults> | null;
     }
   | { kind: 'generate' }
+  /** A Live render (live-events.ts): what it runs and on which model. */
+  | { kind: 'live'; params: GenerationParams; modelId: string }
   | { kind: 'count-tokens' };
 
 export interface ModelLoadFailure {

@@ -63,6 +63,11 @@ export interface CatalogModel {
   builtIn?: true;
   /** The catalog that declared an entry from elsewhere (`?catalog=`), as shown to the person. */
   catalogOrigin?: string;
+  /**
+   * The few-step variant Live mode renders with while this model is loaded (the embedded model's
+   * turbo). Only the studio's own catalog may name one, and only another of its own entries.
+   */
+  liveVariant?: string;
 }
 
 /**
@@ -175,6 +180,7 @@ export function parseCatalog(json: unknown, base: string, trust: CatalogTrust = 
     if (trust.kind === 'built-in') model.builtIn = true;
     if (origin) model.catalogOrigin = origin;
     if (typeof m['license'] === 'string') model.license = m['license'];
+    if (trust.kind === 'built-in' && typeof m['liveVariant'] === 'string') model.liveVariant = m['liveVariant'];
     const largest = num(needs['largestWeightBytes']);
     if (largest !== undefined) model.needs.largestWeightBytes = largest;
     const gpu = num(needs['estimatedGpuBytes']);

@@ -18,6 +18,7 @@ export function GenerateForm() {
   const stepsError = useStudio(selectIssueFor('steps'));
   const cfgError = useStudio(selectIssueFor('cfg'));
   const batchError = useStudio(selectIssueFor('batchCount'));
+  const batchSizeError = useStudio(selectIssueFor('batchSize'));
   const tokenCounts = useStudio((s) => s.tokenCounts);
   const ids = { seed: useId(), sampler: useId() };
 
@@ -110,6 +111,15 @@ export function GenerateForm() {
         step={1}
         error={batchError}
         onChange={(v) => setParam('batchCount', v)}
+      />
+      <NumberField
+        label="Batch size"
+        value={params.batchSize ?? 1}
+        min={LIMITS.batchSize.min}
+        max={LIMITS.batchSize.max}
+        step={1}
+        error={batchSizeError}
+        onChange={(v) => setParam('batchSize', v)}
       />
       <StudioToggles />
       <button type="submit" className="primary" disabled={!canGenerate}>

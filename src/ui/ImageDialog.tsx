@@ -34,7 +34,14 @@ export function ImageDialog({ item, onClose }: { item: GalleryItem; onClose: () 
   }, [item.png]);
 
   const reuse = () => {
-    const { batchCount: _ignored, image: _image, variation: _variation, interpolation: _frames, ...rest } = params;
+    const {
+      batchCount: _ignored,
+      batchPos: _pos,
+      image: _image,
+      variation: _variation,
+      interpolation: _frames,
+      ...rest
+    } = params;
     actions.setParams(rest);
     actions.reuseImageSettings(params);
     note(`Settings of seed ${params.seed} are in the form.`);

@@ -18,7 +18,8 @@ export function QueueList() {
           <li key={job.id}>
             <span className="queue-prompt">{job.params.prompt || '(empty prompt)'}</span>
             <span className="queue-meta">
-              {job.params.batchCount > 1 ? `${job.params.batchCount} × ` : ''}seed {job.params.seed} ·{' '}
+              {job.params.batchCount > 1 ? `${job.params.batchCount} × ` : ''}
+              {(job.params.batchSize ?? 1) > 1 ? `${job.params.batchSize} per call · ` : ''}seed {job.params.seed} ·{' '}
               {samplerLabel(job.params.sampler)} · {job.params.steps} steps
             </span>
             <button

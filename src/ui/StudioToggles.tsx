@@ -1,3 +1,4 @@
+import { LiveHint } from './LivePanel.tsx';
 import { actions, useStudio } from './use-studio.ts';
 
 const { setSetting } = actions;
@@ -13,6 +14,7 @@ export function StudioToggles() {
         <input type="checkbox" checked={live} onChange={(e) => setSetting('live', e.target.checked)} />
         Live: render as you type
       </label>
+      <LiveHint />
       <label className="check">
         <input type="checkbox" checked={livePreview} onChange={(e) => setSetting('livePreview', e.target.checked)} />
         Show preview while generating

@@ -59,6 +59,8 @@ export function createEngine(deps: EngineDeps) {
   const cancelled = new Set<JobId>();
   let running: QueuedRequest | null = null;
   let current: { loaded: LoadedModel; summary: ModelSummary; backend: Backend } | null = null;
+  /** A variant of the loaded model that generate requests may ask for (Live's few-step model). */
+  let variant: { id: string; loaded: LoadedModel; summary: ModelSummary; backend: Backend } | null = null;
 
   const post = deps.postEvent;
 
@@ -80,8 +82,11 @@ export function createEngine(deps: EngineDeps) {
 
   async function load(request: Extract<QueuedRequest, { type: 'load' }>) {
     const previous = current;
+    const previousVariant = variant;
     current = null;
+    variant = null;
     await previous?.loaded.release().catch(() => undefined);
+    await previousVariant?.loaded.release().catch(() => undefined);
     const result = await deps.loadModel(request.model, request.backend, (file, loaded, total) =>
       post({ type: 'load-progress', job: request.job, file, loaded, total }),
     );
@@ -97,16 +102,30 @@ export function createEngine(deps: EngineDeps) {
     });
   }
 
+  /** The variant a request asks for, loaded once on the loaded model's backend. */
+  async function variantFor(ref: ModelRef) {
+    if (!current) throw new EngineError('no-model', 'No model is loaded. Load a model first.');
+    if (variant?.id === ref.id) return variant;
+    const old = variant;
+    variant = null;
+    await old?.loaded.release().catch(() => undefined);
+    const backend: BackendChoice = current.backend === 'cpu' ? 'auto' : current.backend;
+    const result = await deps.loadModel(ref, backend, () => undefined);
+    variant = { id: ref.id, loaded: result.loaded, summary: result.loaded.summary, backend: result.backend };
+    return variant;
+  }
+
   async function generate(request: Extract<QueuedRequest, { type: 'generate' }>) {
     if (!current) throw new EngineError('no-model', 'No model is loaded. Load a model first.');
+    const target = request.variant ? await variantFor(request.variant) : current;
     const { params } = request;
     const issues = validateParams(params, {
       samplers: SAMPLER_IDS,
-      sizeMultiple: current.summary.sizeMultiple,
-      backend: current.backend,
+      sizeMultiple: target.summary.sizeMultiple,
+      backend: target.backend,
     });
     if (issues.length > 0) throw new EngineError('bad-params', issues.map((i) => i.message).join(' '));
-    const { model, stats } = current.loaded;
+    const { model, stats } = target.loaded;
     if (params.image && !request.images) throw new EngineError('bad-params', 'Choose a source image first.');
     if (params.image && !model.vaeEncoder) {
       throw new EngineError('model-unsupported', 'This model has no VAE encoder, so it cannot start from an image.');

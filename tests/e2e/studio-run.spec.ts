@@ -1,7 +1,7 @@
 /**
  * Running jobs: live preview frames (and the setting that turns them off, remembered), batches
- * with consecutive seeds, the visible queue with Cancel (within a step) and Clear queue, and Live
- * mode leaving exactly one image, for the last prompt typed.
+ * with consecutive seeds, and the visible queue with Cancel (within a step) and Clear queue.
+ * Live mode has its own spec (live.spec.ts).
  */
 import { expect, test, type Page } from '@playwright/test';
 import { galleryPixels, openStudio, setSlider } from './studio.ts';
@@ -13,7 +13,6 @@ import {
   generateAndWait,
   generateButton,
   waitIdle,
-  waitSaved,
 } from './studio-helpers.ts';
 
 /** Records, every animation frame, a hash of the live preview canvas (or null when absent). */
@@ -73,6 +72,29 @@ test('a batch of 3 yields 3 images with seeds seed, seed+1, seed+2', async ({ pa
   await expect.poll(() => gallerySeeds(page)).toEqual(['502', '501', '500']);
   const pixels = await Promise.all([0, 1, 2].map((i) => galleryPixels(page, i)));
   expect(new Set(pixels.map((p) => p?.data.join(','))).size).toBe(3);
+});
+
+test('batch count × batch size: 2 calls of 2 images, the same pixels as one at a time, A1111 keys in the infotext', async ({
+  page,
+}) => {
+  await openStudio(page, 'wasm');
+  await fillForm(page, { prompt: 'a small orange square at the bottom', seed: '600', steps: 3, batch: 2 });
+  await setSlider(page, 'Batch size', 2);
+  await generateAndWait(page, 4);
+  await expect.poll(() => gallerySeeds(page)).toEqual(['603', '602', '601', '600']);
+  const batched = await galleryPixels(page, 2); // seed 601
+  await page.getByRole('button', { name: 'Open image, seed 601' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Image details' });
+  await expect(dialog.getByTestId('infotext')).toContainText('Seed: 601, Size: 64x64, Batch size: 2, Batch pos: 1,');
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  // Seed 601 alone: the same image.
+  await fillForm(page, { seed: '601', batch: 1 });
+  await setSlider(page, 'Batch size', 1);
+  await generateAndWait(page, 1);
+  await expect.poll(() => gallerySeeds(page)).toEqual(['601', '603', '602', '601', '600']);
+  const alone = await galleryPixels(page, 0);
+  const most = batched?.data.reduce((m, v, i) => Math.max(m, Math.abs(v - (alone?.data[i] ?? 0))), 0);
+  expect(most).toBeLessThanOrEqual(1);
 });
 
 test('presses queue visibly; Cancel (or Esc) stops the running job within a step; Clear queue drops the rest', async ({
@@ -140,35 +162,4 @@ test('Cancel stops within one denoising step', async ({ page }) => {
   expect(stoppedAt - atClick).toBeLessThanOrEqual(2);
   expect(stoppedAt).toBeLessThan(150);
   await expect(figures(page)).toHaveCount(0);
-});
-
-test('Live mode re-renders as you type and leaves one image, for the last prompt', async ({ page }) => {
-  await openStudio(page, 'wasm');
-  await fillForm(page, { prompt: '', seed: '21', steps: 8 });
-  await page.getByLabel('Live: render as you type').check();
-  const prompt = page.getByLabel('Prompt', { exact: true });
-  // Fast typing: one render after the pause.
-  await prompt.pressSequentially('a big red circle', { delay: 30 });
-  await expect(figures(page)).toHaveCount(1);
-  await waitIdle(page);
-  await expect.poll(() => labels(page)).toEqual(['a big red circle']);
-
-  // Slow typing (pauses longer than the debounce): stale renders are cancelled or replaced.
-  await prompt.pressSequentially(' on a blue background', { delay: 220 });
-  await expect.poll(async () => labels(page)).toEqual(['a big red circle on a blue background']);
-  await waitIdle(page);
-  await page.waitForTimeout(600);
-  await expect.poll(() => labels(page)).toEqual(['a big red circle on a blue background']);
-
-  // Sliders count as edits too.
-  await setSlider(page, 'Steps', 5);
-  await expect(figures(page).locator('figcaption')).toHaveText([/· 5 steps/]);
-  await waitIdle(page);
-  await waitSaved(page);
-
-  // The one result is saved; Live stays on after a reload.
-  await page.reload();
-  await openStudio(page, 'wasm');
-  await expect.poll(() => labels(page)).toEqual(['a big red circle on a blue background']);
-  await expect(page.getByLabel('Live: render as you type')).toBeChecked();
 });

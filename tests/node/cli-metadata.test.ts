@@ -63,4 +63,49 @@ describe('npm run generate writes PNG metadata', () => {
       height: 64,
     });
   });
+
+  it('--batch-size N: N images per call, each tagged with A1111\'s "Batch size" and "Batch pos"', async () => {
+    const out = join(dir, 'batched.png');
+    const { stdout } = await run(
+      'npx',
+      ['tsx', 'src/cli/generate.ts', '--out', out, '--prompt', 'a blue square', '--seed', '7', '--steps', '2'],
+      { timeout: 120_000 },
+    ).then(() =>
+      run(
+        'npx',
+        [
+          'tsx',
+          'src/cli/generate.ts',
+          '--out',
+          join(dir, 'pair.png'),
+          '--prompt',
+          'a blue square',
+          '--seed',
+          '7',
+          '--steps',
+          '2',
+          '--batch',
+          '2',
+          '--batch-size',
+          '2',
+          '--json',
+        ],
+        { timeout: 120_000 },
+      ),
+    );
+    const written = JSON.parse(stdout) as { file: string; seed: string }[];
+    expect(written.map((w) => w.seed)).toEqual(['7', '8', '9', '10']);
+    const text = (file: string) =>
+      readPngText(new Uint8Array(readFileSync(file))).find((e) => e.keyword === 'parameters')?.text ?? '';
+    expect(text(join(dir, 'pair-3.png'))).toContain('Seed: 10, Size: 64x64, Batch size: 2, Batch pos: 1,');
+    expect(text(join(dir, 'pair-2.png'))).toContain('Batch size: 2, Batch pos: 0,');
+    // The first image of the batch has the pixels of the same seed made alone.
+    const { PNG } = await import('pngjs');
+    const pixels = (file: string) => PNG.sync.read(readFileSync(file)).data;
+    const a = pixels(join(dir, 'pair.png'));
+    const b = pixels(out);
+    let max = 0;
+    for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs((a[i] as number) - (b[i] as number)));
+    expect(max).toBeLessThanOrEqual(1);
+  });
 });

@@ -71,4 +71,29 @@ describe('engine', () => {
     expect(h.of(1)).toMatchObject([{ type: 'error', code: 'model-missing-file' }]);
     expect(h.of(2)).toMatchObject([{ type: 'error', code: 'no-model' }]);
   });
+
+  it("a request may name a variant (Live mode's turbo): it runs there, the same pixels as loading it, and the loaded model stays", async () => {
+    const turbo = { id: 'tiny-shapes-turbo', baseUrl: 'models/tiny-shapes-turbo' };
+    const live: GenerationParams = { ...params, steps: 4, cfg: 1, batchCount: 1 };
+    const h = engineHarness();
+    h.send({ type: 'load', job: 1, model: { id: 'tiny-shapes', baseUrl: 'models/tiny-shapes' }, backend: 'auto' });
+    h.send({ type: 'generate', job: 2, params: live, preview: false, variant: turbo });
+    h.send({ type: 'generate', job: 3, params: { ...live, prompt: 'a red circle' }, preview: false, variant: turbo });
+    h.send({ type: 'generate', job: 4, params: { ...params, batchCount: 1 }, preview: false });
+    await h.settled(4);
+    const pixels = (events: ReturnType<typeof h.of>) => events.find((e) => e.type === 'image');
+
+    expect(h.of(2).filter((e) => e.type === 'progress')).toHaveLength(4);
+    expect(h.of(4).filter((e) => e.type === 'progress')).toHaveLength(6); // the loaded model, its own settings
+    const direct = engineHarness();
+    direct.send({ type: 'load', job: 1, model: turbo, backend: 'auto' });
+    direct.send({ type: 'generate', job: 2, params: live, preview: false });
+    await direct.settled(2);
+    const a = pixels(h.of(2));
+    const b = pixels(direct.of(2));
+    if (a?.type !== 'image' || b?.type !== 'image') throw new Error('no image');
+    expect(a.rgba).toEqual(b.rgba);
+    // Loaded once: the second Live request reuses it (one load-progress: the model's own load).
+    expect(h.events.filter((e) => e.type === 'load-progress')).toHaveLength(1);
+  });
 });

@@ -26,6 +26,17 @@ const byId = (id: string) => {
 };
 
 describe('models/catalog.json', () => {
+  it("names the embedded model's Live variant: the 4-step turbo, no CFG; only its own catalog may", () => {
+    expect(byId('tiny-shapes').liveVariant).toBe('tiny-shapes-turbo');
+    expect(byId('tiny-shapes-turbo').defaults).toMatchObject({ steps: 4, cfg: 1, sampler: 'euler' });
+    const extra = parseCatalog(
+      { models: [{ id: 'x', repo: 'a/b', files: [{ path: 'model_index.json' }], liveVariant: 'tiny-shapes-turbo' }] },
+      'http://x/',
+      { kind: 'extra', url: 'https://mirror.example/catalog.json' },
+    );
+    expect(extra[0]?.liveVariant).toBeUndefined();
+  });
+
   it('has the embedded model, served from the app, and real ones from Hugging Face', () => {
     const tiny = byId('tiny-shapes');
     expect(tiny.kind).toBe('app');

@@ -1,13 +1,15 @@
 /**
  * The store's engine slice and bridge over an in-memory port that runs the real engine
  * (src/worker/engine.ts) with the shipped model on onnxruntime-node: no DOM, no Worker. Covers
- * the queue (remove, clear), Live mode (one image, the last prompt's) and supervision (a
+ * the queue (remove, clear), Live mode (renders while typing on the turbo variant, saves what is kept) and supervision (a
  * crashed, hung or silently dead worker is replaced; the running job ends with a clear message;
  * queued jobs survive; the model loads again; the next job succeeds).
  */
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startLive } from '../../src/state/live.ts';
+import { parseCatalog } from '../../src/storage/model-catalog.ts';
 import { createStudioStore, type StudioStore } from '../../src/state/store.ts';
 import { inMemoryEnginePort, until, type TestEnginePort } from '../support/in-memory-ports.ts';
 
@@ -71,21 +73,52 @@ describe('engine bridge over an in-memory port', () => {
     expect(after.gallery).toEqual([]);
   });
 
-  it('Live mode renders as you type and leaves one image, for the last prompt', async () => {
-    const { store } = studioWithEngine();
+  it('Live mode renders while you type on the turbo variant, keeps the form, and saves only what you keep', async () => {
+    const { store, current } = studioWithEngine();
+    // The shipped catalog, with the app's folders on disk: tiny-shapes names its Live variant.
+    const catalog = parseCatalog(JSON.parse(readFileSync('models/catalog.json', 'utf8')), 'http://app.test/').map(
+      (m) => (m.kind === 'app' ? { ...m, baseUrl: resolve('models', m.id) } : m),
+    );
+    store.setState((st) => ({ models: { ...st.models, catalog } }));
     await until(store, isReady);
     const stop = startLive(store);
     const s = store.getState();
+    s.setParams({ steps: 20, cfg: 7, sampler: 'euler-a' });
     s.setSetting('live', true);
     for (const prompt of ['a', 'a b', 'a blue', 'a blue square']) {
       s.setParam('prompt', prompt);
-      await new Promise((r) => setTimeout(r, 60));
+      await new Promise((r) => setTimeout(r, 50));
     }
-    await until(store, (st) => st.job === null && st.queue.length === 0 && st.gallery.length > 0, 60_000);
-    await new Promise((r) => setTimeout(r, 400)); // no further render is pending
-    const { gallery } = store.getState();
-    expect(gallery).toHaveLength(1);
-    expect(gallery[0]?.params.prompt).toBe('a blue square');
+    const done = await until(
+      store,
+      (st) => st.live.job === null && st.live.image?.params.prompt === 'a blue square',
+      60_000,
+    );
+    await new Promise((r) => setTimeout(r, 300)); // nothing further runs for the same text
+    const after = store.getState();
+    expect(after.live.rendered).toBe(done.live.rendered);
+    expect(after.live.image?.modelId).toBe('tiny-shapes-turbo');
+    expect(after.live.image?.params).toMatchObject({ steps: 4, cfg: 1, sampler: 'euler' });
+    // The form and the loaded model are untouched; no live image went to the gallery.
+    expect(after.params).toMatchObject({ steps: 20, cfg: 7, sampler: 'euler-a', prompt: 'a blue square' });
+    expect(after.engine.model?.id).toBe('tiny-shapes');
+    expect(after.gallery).toEqual([]);
+    const generates = current().received.filter((r) => r.type === 'generate');
+    expect(generates.every((r) => r.type === 'generate' && r.variant?.id === 'tiny-shapes-turbo' && !r.preview)).toBe(
+      true,
+    );
+    // Keep saves it, once.
+    const id = after.keepLiveImage();
+    expect(id).not.toBeNull();
+    expect(store.getState().keepLiveImage()).toBeNull();
+    expect(store.getState().gallery.map((i) => [i.params.prompt, i.modelId])).toEqual([
+      ['a blue square', 'tiny-shapes-turbo'],
+    ]);
+    // Generate still uses the loaded model with the form's settings.
+    s.setSetting('live', false);
+    s.generate();
+    const generated = await until(store, (st) => st.lastRun?.outcome === 'done');
+    expect(generated.gallery[0]).toMatchObject({ modelId: 'tiny-shapes', params: { steps: 20, sampler: 'euler-a' } });
     stop();
   });
 });
