@@ -6,6 +6,7 @@
 import { LIMITS, parseDecimal, parseSeed, type GenerationParams } from '../protocol/params.ts';
 import { IMG2IMG_KEYS, img2imgEntries, readImg2imgEntries, type ImportedImageSettings } from './img2img-infotext.ts';
 import { formatInfotext, parseInfotext } from './infotext.ts';
+import { hiresEntries } from './upscale-infotext.ts';
 
 /** The sampler table the studio ships (src/schedulers' SAMPLERS has this shape). */
 export interface SamplerName {
@@ -41,6 +42,7 @@ export function infotextFromParams(
       ['Seed', params.seed],
       ['Size', `${params.width}x${params.height}`],
       ...img2imgEntries(params, { masked: options.masked ?? params.image?.inpaint ?? false }),
+      ...hiresEntries(params),
       ['Model', context.modelId],
       ['Version', context.version],
     ],

@@ -39,6 +39,7 @@ import { createScheduler, isSamplerId, prepareLatents, scaleByInitNoiseSigma } f
 import { encodePrompts, lerpEmbeddings } from './conditioning.ts';
 import { CancelledError, denoise, type MaskBlend } from './denoise.ts';
 import { getTimesteps } from './get-timesteps.ts';
+import { hiresPass, type HiresOptions } from './hires.ts';
 import { applyMaskedContent, encodeImageLatents, fullMaskChannels, inpaintingChannels } from './initial-latents.ts';
 import type { Clock, DiffusionModel } from './types.ts';
 
@@ -92,6 +93,8 @@ export interface GenerateRequest {
   outpaint?: OutpaintExtents | null;
   /** Frames replace the batch: frame k of N at t = k / (N − 1) from seeds[0] / prompt. */
   interpolate?: InterpolationOptions | null;
+  /** A1111 "Hires. fix" (txt2img only): a second, img2img pass at a larger size (hires.ts). */
+  hires?: HiresOptions | null;
 }
 
 export interface GenerateHooks {
@@ -328,10 +331,34 @@ export async function generate(model: DiffusionModel, request: GenerateRequest, 
       onStep: (step, steps, l) => hooks.onStep?.({ image: index, step, steps, latents: l }),
     });
     checkCancelled();
+    let finalLatents = result.latents;
+    let { unetMs, schedulerMs } = result;
+    if (request.hires && !source) {
+      const first = result.unetMs.length;
+      const hires = await hiresPass({
+        model,
+        options: request.hires,
+        sampler: request.sampler,
+        firstSteps: request.steps,
+        seed: plan.seed,
+        latents: result.latents,
+        width,
+        height,
+        guidance: { cond, uncond: prompts.uncond, scale: request.cfg },
+        clock,
+        checkCancelled,
+        onStep: (step, steps, l) =>
+          hooks.onStep?.({ image: index, step: first + step, steps: first + steps, latents: l }),
+      });
+      finalLatents = hires.latents;
+      unetMs = [...unetMs, ...hires.unetMs];
+      schedulerMs += hires.schedulerMs;
+      vaeMs += hires.vaeMs;
+    }
     const v0 = clock();
     const decoded = await model.vaeDecoder.decode({
-      data: divide(result.latents.data, model.info.scalingFactor),
-      dims: latentShape,
+      data: divide(finalLatents.data, model.info.scalingFactor),
+      dims: finalLatents.dims,
     });
     vaeMs += clock() - v0;
     let pixels = decodedToRgba(decoded);
@@ -354,8 +381,8 @@ export async function generate(model: DiffusionModel, request: GenerateRequest, 
       timings: {
         tokenizeMs: firstImage ? prompts.tokenizeMs : 0,
         textEncoderMs: firstImage ? prompts.textEncoderMs : 0,
-        unetMs: result.unetMs,
-        schedulerMs: result.schedulerMs,
+        unetMs,
+        schedulerMs,
         vaeMs,
         totalMs: clock() - (firstImage ? jobStart : imageStart),
       },

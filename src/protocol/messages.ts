@@ -7,6 +7,7 @@
  * `cancelled`. `ping` is answered by `pong` (the main thread's heartbeat while a job runs). Pixel buffers travel as transferables.
  */
 import type { GenerationParams } from './params.ts';
+import type { UpscalerRef } from './upscale-params.ts';
 
 export type JobId = number;
 export type BackendChoice = 'auto' | 'webgpu' | 'wasm';
@@ -98,7 +99,14 @@ export type EngineRequest =
       preview: boolean;
       /** The source image (and mask) when `params.image` is set: img2img, inpainting, outpainting. */
       images?: SourceImages;
+      /** The model behind `params.hires.upscaler` when it is one (not Latent or Lanczos). */
+      upscaler?: UpscalerRef;
     }
+  /**
+   * Upscales one image (the gallery's "Upscale ×2 / ×4"): progress per tile, one `image` event
+   * (echoing `seed`), then `done`. Cancel stops it between tiles.
+   */
+  | { type: 'upscale'; job: JobId; image: RgbaPixels; scale: number; upscaler: UpscalerRef; seed: string }
   | { type: 'cancel'; job: JobId }
   /** Answered at once, between denoising steps if a job runs: the prompt boxes' token counters. */
   | { type: 'count-tokens'; job: JobId; prompt: string; negativePrompt: string }
