@@ -1,0 +1,62 @@
+/**
+ * "Upscale ×2" on a gallery image (Chromium, WASM, the embedded SR model): a new gallery item of
+ * twice the size whose infotext keeps what made the source and adds A1111's postprocessing keys;
+ * the PNG carries both chunks.
+ */
+import { expect, test } from '@playwright/test';
+import { openStudio } from './studio.ts';
+import { figures, fillForm, generateAndWait, waitIdle, waitSaved } from './studio-helpers.ts';
+
+test('Upscale ×2 makes a new gallery item of twice the size with its infotext', async ({ page }) => {
+  await openStudio(page, 'wasm');
+  await fillForm(page, { prompt: 'a big red circle', seed: '5', steps: 2 });
+  await generateAndWait(page);
+  await waitSaved(page);
+  await expect(figures(page).first()).toContainText('64×64');
+
+  await page.getByRole('button', { name: 'Open image, seed 5' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Image details' });
+  await expect(dialog.getByLabel('Upscaler')).toHaveValue('tiny-shapes-sr');
+  await dialog.getByRole('button', { name: 'Upscale ×2' }).click();
+
+  await expect(figures(page)).toHaveCount(2);
+  await waitIdle(page);
+  const newest = figures(page).first();
+  await expect(newest).toContainText('128×128');
+  await expect(newest).toContainText('upscaled ×2 (Tiny Shapes SR 2x)');
+  await waitSaved(page);
+
+  await newest.getByRole('button').click();
+  const info = page.getByRole('dialog', { name: 'Image details' }).getByTestId('infotext');
+  await expect(info).toContainText('a big red circle');
+  await expect(info).toContainText('Seed: 5');
+  await expect(info).toContainText('Size: 64x64'); // A1111 keeps the source's parameters as they were
+  await expect(info).toContainText('Postprocess upscale by: 2, Postprocess upscaler: Tiny Shapes SR 2x');
+  await expect(page.getByRole('dialog', { name: 'Image details' }).locator('.image-meta')).toContainText('128×128');
+
+  // The stored PNG is 128×128 and has both text chunks.
+  const chunks = await page.evaluate(async () => {
+    const open = indexedDB.open('latent-studio-gallery');
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+    });
+    const names = [...db.objectStoreNames];
+    const store = db.transaction(names[0] as string).objectStore(names[0] as string);
+    const all = await new Promise<{ png: Blob; width: number }[]>((resolve) => {
+      const r = store.getAll();
+      r.onsuccess = () => resolve(r.result as { png: Blob; width: number }[]);
+    });
+    const big = all.find((r) => r.width === 128);
+    if (!big) return null;
+    const text = new TextDecoder('latin1').decode(await big.png.arrayBuffer());
+    const bitmap = await createImageBitmap(big.png);
+    return {
+      w: bitmap.width,
+      h: bitmap.height,
+      parameters: text.includes('parameters\0'),
+      post: text.includes('postprocessing\0Postprocess upscale by: 2'),
+    };
+  });
+  expect(chunks).toEqual({ w: 128, h: 128, parameters: true, post: true });
+});
