@@ -41,7 +41,7 @@ test('Upscale ×2 makes a new gallery item of twice the size with its infotext',
       open.onsuccess = () => resolve(open.result);
       open.onerror = () => reject(open.error);
     });
-    const names = [...db.objectStoreNames];
+    const names = Array.from({ length: db.objectStoreNames.length }, (_, i) => db.objectStoreNames.item(i));
     const store = db.transaction(names[0] as string).objectStore(names[0] as string);
     const all = await new Promise<{ png: Blob; width: number }[]>((resolve) => {
       const r = store.getAll();

@@ -81,4 +81,37 @@ describe('npm run upscale', () => {
     expect((refused as { code: number }).code).toBe(2);
     expect((refused as { stderr: string }).stderr).toMatch(/between 1 and 8/);
   }, 120_000);
+
+  it('npm run generate --hires-scale 2 makes the hires size and writes A1111 hires keys', async () => {
+    const out = join(dir, 'hires.png');
+    await run('npx', [
+      'tsx',
+      'src/cli/generate.ts',
+      '--out',
+      out,
+      '--prompt',
+      'a big red star',
+      '--steps',
+      '4',
+      '--seed',
+      '2',
+      '--hires-scale',
+      '2',
+      '--hires-upscaler',
+      'tiny-shapes-sr',
+      '--hires-steps',
+      '3',
+      '--hires-denoise',
+      '0.3',
+    ]);
+    const bytes = new Uint8Array(readFileSync(out));
+    expect(PNG.sync.read(Buffer.from(bytes)).width).toBe(128);
+    expect(readPngText(bytes).find((c) => c.keyword === 'parameters')?.text).toContain(
+      'Size: 64x64, Denoising strength: 0.3, Hires upscale: 2, Hires steps: 3, Hires upscaler: Tiny Shapes SR 2x',
+    );
+    const refused = await run('npx', ['tsx', 'src/cli/generate.ts', '--out', out, '--hires-scale', '9']).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect((refused as { stderr: string }).stderr).toMatch(/Hires upscale must be between 1 and 4/);
+  }, 120_000);
 });
