@@ -60,3 +60,20 @@ test('Upscale ×2 makes a new gallery item of twice the size with its infotext',
   });
   expect(chunks).toEqual({ w: 128, h: 128, parameters: true, post: true });
 });
+
+test('Hires. fix in the form makes the image at twice the size with A1111 hires keys', async ({ page }) => {
+  await openStudio(page, 'wasm');
+  await fillForm(page, { prompt: 'a small blue ring', seed: '9', steps: 2 });
+  await page.getByRole('checkbox', { name: 'Hires. fix' }).check();
+  await page.getByLabel('Hires upscaler', { exact: true }).selectOption({ label: 'Tiny Shapes SR 2x' });
+  await page.getByLabel('Hires steps value', { exact: true }).fill('2');
+  await page.getByLabel('Hires denoising strength value', { exact: true }).fill('0.3');
+  await generateAndWait(page);
+  await expect(figures(page).first()).toContainText('128×128');
+  await waitSaved(page);
+  await page.getByRole('button', { name: 'Open image, seed 9' }).click();
+  const info = page.getByRole('dialog', { name: 'Image details' }).getByTestId('infotext');
+  await expect(info).toContainText(
+    'Size: 64x64, Denoising strength: 0.3, Hires upscale: 2, Hires steps: 2, Hires upscaler: Tiny Shapes SR 2x',
+  );
+});
