@@ -77,3 +77,16 @@ test('Hires. fix in the form makes the image at twice the size with A1111 hires 
     'Size: 64x64, Denoising strength: 0.3, Hires upscale: 2, Hires steps: 2, Hires upscaler: Tiny Shapes SR 2x',
   );
 });
+
+test('Upscale ×2 runs the SR model on WebGPU too', async ({ page }) => {
+  await openStudio(page, 'webgpu');
+  await fillForm(page, { prompt: 'a big green square', seed: '4', steps: 1 });
+  await generateAndWait(page);
+  await page.getByRole('button', { name: 'Open image, seed 4' }).click();
+  await page.getByRole('dialog', { name: 'Image details' }).getByRole('button', { name: 'Upscale ×2' }).click();
+  await expect(figures(page)).toHaveCount(2);
+  await waitIdle(page);
+  await expect(figures(page).first()).toContainText('128×128');
+  await expect(figures(page).first()).toContainText('upscaled ×2 (Tiny Shapes SR 2x)');
+  await expect(page.locator('.notice-error')).toHaveCount(0);
+});
