@@ -41,6 +41,7 @@ export const pwaOptions: Partial<VitePWAOptions> = {
       'models/catalog.json',
       'models/tiny-shapes/**/*',
       'models/tiny-shapes-turbo/**/*',
+      'models/tiny-shapes-sr/**/*',
     ],
     // ort-wasm-simd-threaded.asyncify.wasm is ~27 MB; Workbox's default limit is 2 MiB.
     maximumFileSizeToCacheInBytes: 64 * 1024 * 1024,
