@@ -165,8 +165,15 @@ export function validateParams(
       issues.push({ field: 'interpolation', message });
   if (params.hires) {
     if (params.image) issues.push({ field: 'hires', message: 'Hires fix is for text to image only.' });
-    for (const message of hiresParamIssues(params.hires, params.width, params.height))
-      issues.push({ field: 'hires', message });
+    const hiresIssues = hiresParamIssues(params.hires, params.width, params.height);
+    for (const message of hiresIssues) issues.push({ field: 'hires', message });
+    // The second pass runs at the hires size: the backend must be able to run that too.
+    const scale = params.hires.scale;
+    const problem =
+      options.backend && hiresIssues.length === 0
+        ? backendSizeProblem(Math.trunc(params.width * scale), Math.trunc(params.height * scale), options.backend)
+        : null;
+    if (problem) issues.push({ field: 'hires', message: `Hires fix: ${problem}` });
   }
   return issues;
 }
