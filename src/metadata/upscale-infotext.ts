@@ -9,8 +9,14 @@
  *   "Postprocess upscaler". modules/postprocessing.py writes them as their own PNG text chunk,
  *   `postprocessing`, and keeps the source's `parameters` chunk as it was.
  */
-import type { GenerationParams } from '../protocol/params.ts';
-import { upscalerLabel, type PostprocessParams } from '../protocol/upscale-params.ts';
+import { parseDecimal, type GenerationParams } from '../protocol/params.ts';
+import {
+  DEFAULT_HIRES_PARAMS,
+  UPSCALERS,
+  upscalerLabel,
+  type HiresParams,
+  type PostprocessParams,
+} from '../protocol/upscale-params.ts';
 import { quoteValue } from './infotext.ts';
 
 export function hiresEntries(params: Pick<GenerationParams, 'hires' | 'image'>): [string, string][] {
@@ -31,4 +37,40 @@ export function postprocessingText(p: PostprocessParams): string {
   ]
     .map(([k, v]) => `${k}: ${quoteValue(v as string)}`)
     .join(', ');
+}
+
+export const HIRES_KEYS = ['Hires upscale', 'Hires steps', 'Hires upscaler'] as const;
+
+/**
+ * Hires. fix settings from a parameter line (A1111 infotext_utils paste fields: "Hires upscale",
+ * "Hires steps", "Hires upscaler", with "Denoising strength"); null when the line has none. An
+ * upscaler the studio lacks becomes Latent, with a problem saying so.
+ */
+export function readHiresEntries(values: ReadonlyMap<string, string>, problems: string[]): HiresParams | null {
+  const scaleText = values.get('Hires upscale');
+  if (scaleText === undefined) return null;
+  const scale = parseDecimal(scaleText.trim());
+  if (!(scale >= 1 && scale <= 4)) {
+    problems.push(`Hires upscale "${scaleText}" is not between 1 and 4; Hires fix not imported.`);
+    return null;
+  }
+  const out: HiresParams = { ...DEFAULT_HIRES_PARAMS, scale };
+  const steps = values.get('Hires steps');
+  if (steps !== undefined) {
+    const n = parseDecimal(steps.trim());
+    if (Number.isInteger(n) && n >= 0 && n <= 150) out.steps = n;
+    else problems.push(`Hires steps "${steps}" is not 0 to 150; kept ${out.steps}.`);
+  }
+  const label = values.get('Hires upscaler');
+  if (label !== undefined) {
+    const known = UPSCALERS.find((u) => u.label.toLowerCase() === label.trim().toLowerCase() || u.id === label.trim());
+    if (known) out.upscaler = known.id;
+    else problems.push(`Hires upscaler "${label}" is not available here; using Latent.`);
+  }
+  const strength = values.get('Denoising strength');
+  if (strength !== undefined) {
+    const n = parseDecimal(strength.trim());
+    if (n >= 0 && n <= 1) out.denoisingStrength = n;
+  }
+  return out;
 }
