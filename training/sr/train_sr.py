@@ -251,6 +251,8 @@ def main():
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--patch", type=int, default=48, help="HR patch size")
     ap.add_argument("--pool", type=int, default=24000)
+    ap.add_argument("--checkpoint", default=None, help="also save the torch state_dict here")
+    ap.add_argument("--eval-n", type=int, default=48, help="held-out scenes in the final eval")
     args = ap.parse_args()
 
     torch.set_num_threads(1)
@@ -259,7 +261,7 @@ def main():
     t0 = time.time()
     hrs, lrs = make_pool(args.pool, rng)
     print(f"pool of {args.pool} pairs in {time.time() - t0:.1f}s", flush=True)
-    pairs = eval_set()
+    pairs = eval_set(n=args.eval_n)
 
     model = SRVGGNetCompact(num_feat=args.num_feat, num_conv=args.num_conv, upscale=SCALE)
     n_params = sum(p.numel() for p in model.parameters())
@@ -307,10 +309,11 @@ def main():
             "train_seconds": round(train_s, 1), "threads": 1, "num_feat": args.num_feat,
             "num_conv": args.num_conv, "parameters": n_params, "batch": args.batch,
             "hr_patch": p_hr, "pool": args.pool, "scale": SCALE,
-            "eval": {"set": "48 held-out data.render scenes at 128x128, LR = box/2 (64x64)",
+            "eval": {"set": f"{len(pairs)} held-out data.render scenes at 128x128, LR = box/2 (64x64)",
                      **{k: round(v, 4) for k, v in ev.items()}}}
     path = export(model, args.out, meta)
-    torch.save(model.state_dict(), os.path.join(os.path.dirname(os.path.abspath(__file__)), "last_sr.pt"))
+    if args.checkpoint:
+        torch.save(model.state_dict(), args.checkpoint)
     print(f"wrote {path} ({os.path.getsize(path)} bytes)", flush=True)
 
 
