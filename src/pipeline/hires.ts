@@ -13,6 +13,7 @@
  *   cut at the strength, so about `steps` U-Net evaluations run.
  */
 import { decodedToRgba } from '../math/image.ts';
+import { resizeRgba } from '../math/image-ops.ts';
 import { divide, type Float32Tensor } from '../math/tensor.ts';
 import { TorchGenerator } from '../math/torch-generator.ts';
 import { initialNoise } from '../math/variation-noise.ts';
@@ -114,7 +115,7 @@ export async function hiresPass(input: HiresPassInput): Promise<HiresPassResult>
     const rgba = decodedToRgba(decoded);
     const first = { data: rgba.rgba, width: rgba.width, height: rgba.height };
     // upscaleImage lands on int(w·scale // 8 · 8); the U-Net needs `target` exactly.
-    const up = await upscaleImage(first, target.width / first.width, options.upscaler, {
+    const upscaled = await upscaleImage(first, target.width / first.width, options.upscaler, {
       ...input.upscaleHooks,
       isCancelled: () => {
         input.checkCancelled();
@@ -122,6 +123,11 @@ export async function hiresPass(input: HiresPassInput): Promise<HiresPassResult>
       },
     });
     input.checkCancelled();
+    // A non-square image can round to another height than the U-Net's: land on `target` exactly.
+    const up =
+      upscaled.width === target.width && upscaled.height === target.height
+        ? upscaled
+        : resizeRgba(upscaled, target.width, target.height);
     const e0 = clock();
     start = (await encodeImageLatents(model, up, generator)).data;
     vaeMs += clock() - e0;
