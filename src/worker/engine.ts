@@ -132,6 +132,9 @@ export function createEngine(deps: EngineDeps) {
   async function load(request: Extract<QueuedRequest, { type: 'load' }>) {
     const previous = current;
     current = null;
+    // Upscalers run on the loaded model's backend (its WebGPU device dies with it): load them again.
+    for (const u of upscalers.values()) await u.release().catch(() => undefined);
+    upscalers.clear();
     await previous?.loaded.release().catch(() => undefined);
     const result = await deps.loadModel(request.model, request.backend, (file, loaded, total) =>
       post({ type: 'load-progress', job: request.job, file, loaded, total }),
