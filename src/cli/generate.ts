@@ -11,6 +11,8 @@
  *   [--outpaint-left 64 --outpaint-right 0 --outpaint-top 0 --outpaint-bottom 0]
  * Variation seeds (A1111): [--subseed N --subseed-strength 0.3] [--resize-seed-from 64x64]
  * Interpolation: --interpolate-seed M and/or --interpolate-prompt "…", --frames N → out-000.png …
+ * Hires. fix (A1111): --hires-scale 2 [--hires-upscaler latent|lanczos|tiny-shapes-sr|DIR]
+ *   [--hires-steps 0] [--hires-denoise 0.7]
  *
  * Runs the same pipeline as the browser worker on onnxruntime-node and writes PNGs with A1111's
  * `parameters` text. A batch writes out.png, out-1.png, ….
@@ -32,6 +34,9 @@ import {
 import type { RgbaPixels, SourceImages } from '../protocol/messages.ts';
 import { validateParams, type GenerationParams } from '../protocol/params.ts';
 import { loadNodeModel } from '../runtime/node/ort-node.ts';
+import { loadNodeUpscaler } from '../runtime/node/upscaler-node.ts';
+import type { PixelUpscaler } from '../pipeline/upscale.ts';
+import { DEFAULT_HIRES_PARAMS, EMBEDDED_SR_ID, upscalerLabel } from '../protocol/upscale-params.ts';
 import { SAMPLERS } from '../schedulers/index.ts';
 import { readArgs } from './args.ts';
 
@@ -90,6 +95,10 @@ async function main() {
     'interpolate-seed': { type: 'string' },
     'interpolate-prompt': { type: 'string' },
     frames: { type: 'string', default: '8' },
+    'hires-scale': { type: 'string' },
+    'hires-upscaler': { type: 'string', default: DEFAULT_HIRES_PARAMS.upscaler },
+    'hires-steps': { type: 'string', default: String(DEFAULT_HIRES_PARAMS.steps) },
+    'hires-denoise': { type: 'string', default: String(DEFAULT_HIRES_PARAMS.denoisingStrength) },
   });
   const loaded = await loadNodeModel(args.model as string);
   const { summary } = loaded;
@@ -145,6 +154,32 @@ async function main() {
   if (toSeed !== undefined || toPrompt !== undefined) {
     params.interpolation = { toSeed: toSeed ?? '', toPrompt: toPrompt ?? '', frames: Number(str('frames')) };
   }
+  // A folder given as the hires upscaler is loaded as a model; its infotext name is "tiny-shapes-sr"-style.
+  let hiresModel: { id: string; upscaler: PixelUpscaler; release: () => Promise<void> } | null = null;
+  const hiresScale = str('hires-scale');
+  if (hiresScale !== undefined) {
+    const choice = str('hires-upscaler') as string;
+    const known = ['latent', 'lanczos', EMBEDDED_SR_ID].includes(choice);
+    params.hires = {
+      scale: Number(hiresScale),
+      upscaler: known ? choice : EMBEDDED_SR_ID,
+      steps: Number(str('hires-steps')),
+      denoisingStrength: Number(str('hires-denoise')),
+    };
+    if (choice !== 'latent' && choice !== 'lanczos') {
+      const loadedSr = await loadNodeUpscaler(choice === EMBEDDED_SR_ID ? 'models/tiny-shapes-sr' : choice);
+      hiresModel = {
+        id: params.hires.upscaler,
+        upscaler: {
+          kind: 'model',
+          name: upscalerLabel(params.hires.upscaler),
+          model: loadedSr.model,
+          tiles: loadedSr.tiles,
+        },
+        release: () => loadedSr.release(),
+      };
+    }
+  }
   const issues = validateParams(params, { samplers: SAMPLERS.map((s) => s.id), sizeMultiple: summary.sizeMultiple });
   if (params.image && !summary.vaeEncoder) {
     issues.push({ field: 'image', message: `${summary.id} has no VAE encoder, so it cannot start from an image.` });
@@ -155,7 +190,7 @@ async function main() {
     await loaded.release();
     return;
   }
-  const request = generateRequestFrom(params, images);
+  const request = generateRequestFrom(params, images, (id) => (hiresModel?.id === id ? hiresModel.upscaler : null));
   const out = args.out as string;
   const interpolating = params.interpolation !== undefined;
   const fileFor = (index: number) =>
@@ -188,8 +223,9 @@ async function main() {
           seed: image.seed,
           batchCount: 1,
           ...((params.batchSize ?? 1) > 1 ? { batchPos: image.index % (params.batchSize ?? 1) } : {}),
-          width: image.width,
-          height: image.height,
+          // Hires. fix: "Size" is the first pass's, as A1111 writes it
+          width: params.hires ? params.width : image.width,
+          height: params.hires ? params.height : image.height,
         },
         { samplers: SAMPLERS, modelId: summary.id, version: `latent-studio ${pkg.version}` },
         { masked: request.mask != null },
@@ -200,6 +236,7 @@ async function main() {
   });
   await Promise.all(pending);
   await loaded.release();
+  await hiresModel?.release();
   if (args.json) console.log(JSON.stringify(written));
   else for (const w of written) console.log(`wrote ${w.file} (seed ${w.seed}, ${w.totalMs.toFixed(1)} ms)`);
 }

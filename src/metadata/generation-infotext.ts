@@ -6,6 +6,8 @@
 import { LIMITS, parseDecimal, parseSeed, type GenerationParams } from '../protocol/params.ts';
 import { IMG2IMG_KEYS, img2imgEntries, readImg2imgEntries, type ImportedImageSettings } from './img2img-infotext.ts';
 import { formatInfotext, parseInfotext } from './infotext.ts';
+import { HIRES_KEYS, hiresEntries, readHiresEntries } from './upscale-infotext.ts';
+import type { HiresParams } from '../protocol/upscale-params.ts';
 
 /** The sampler table the studio ships (src/schedulers' SAMPLERS has this shape). */
 export interface SamplerName {
@@ -43,6 +45,7 @@ export function infotextFromParams(
       // A1111 writes both only for batches of 2 or more (processing.py create_infotext).
       ...batchEntries(params),
       ...img2imgEntries(params, { masked: options.masked ?? params.image?.inpaint ?? false }),
+      ...hiresEntries(params),
       ['Model', context.modelId],
       ['Version', context.version],
     ],
@@ -72,6 +75,8 @@ export interface InfotextImport {
   model: string | null;
   /** Image-to-image / variation settings the text carried (only the keys present). */
   imageSettings: ImportedImageSettings;
+  /** Hires. fix settings, when the text has "Hires upscale". */
+  hires: HiresParams | null;
 }
 
 export type InfotextResult = { ok: true; value: InfotextImport } | { ok: false; message: string };
@@ -90,6 +95,7 @@ const KNOWN_KEYS = new Set([
   // Which row of its call an image was: nothing to set.
   'Batch pos',
   ...IMG2IMG_KEYS,
+  ...HIRES_KEYS,
 ]);
 
 const norm = (s: string) => s.trim().toLowerCase().replace(/\s+/g, ' ');
@@ -196,8 +202,12 @@ export function paramsFromInfotext(
     }
   }
   const imageSettings = readImg2imgEntries(values, problems);
+  const hires = readHiresEntries(values, problems);
   const ignored = parsed.entries.map(([k]) => k).filter((k) => !KNOWN_KEYS.has(k));
-  return { ok: true, value: { params, ignored, problems, model: values.get('Model') ?? null, imageSettings } };
+  return {
+    ok: true,
+    value: { params, ignored, problems, model: values.get('Model') ?? null, imageSettings, hires },
+  };
 }
 
 /** Human names of the fields, for "Imported: prompt, steps, …" messages. */

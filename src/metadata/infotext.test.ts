@@ -178,7 +178,9 @@ describe('paramsFromInfotext', () => {
     });
     expect(result.ok && result.value.params).toMatchObject({ width: 512, height: 768 });
     // "Denoising strength" is read (img2img strength), as A1111's paste fields read it.
-    expect(result.ok && result.value.ignored).toEqual(['Model hash', 'Hires upscale', 'Hires upscaler', 'Lora hashes']);
+    // Hires. fix keys are read too (issue #16).
+    expect(result.ok && result.value.ignored).toEqual(['Model hash', 'Lora hashes']);
+    expect(result.ok && result.value.hires).toEqual({ scale: 2, upscaler: 'latent', steps: 0, denoisingStrength: 0.7 });
   });
   it('matches sampler labels case-insensitively', () => {
     const result = paramsFromInfotext('x\nSteps: 3, Sampler: euler A, Seed: 1', readOptions);

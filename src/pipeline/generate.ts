@@ -38,6 +38,7 @@ import type { ImageTimings } from '../protocol/messages.ts';
 import { createScheduler, isSamplerId, prepareLatents, scaleByInitNoiseSigma } from '../schedulers/index.ts';
 import { encodePrompts, lerpEmbeddings } from './conditioning.ts';
 import { CancelledError, denoise, type DenoiseImage, type MaskBlend } from './denoise.ts';
+import { hiresPass, type HiresOptions } from './hires.ts';
 import { getTimesteps } from './get-timesteps.ts';
 import { applyMaskedContent, encodeImageLatents, fullMaskChannels, inpaintingChannels } from './initial-latents.ts';
 import type { Clock, DiffusionModel } from './types.ts';
@@ -97,6 +98,8 @@ export interface GenerateRequest {
    * one at a time. Ignored (one at a time) when the U-Net's batch axis is fixed.
    */
   batchSize?: number;
+  /** A1111 "Hires. fix" (txt2img only): a second, img2img pass at a larger size (hires.ts). */
+  hires?: HiresOptions | null;
 }
 
 export interface GenerateHooks {
@@ -294,10 +297,34 @@ export async function generate(model: DiffusionModel, request: GenerateRequest, 
       const { index, plan } = group[k] as PreparedImage;
       let { vaeMs } = group[k] as PreparedImage;
       checkCancelled();
+      let finalLatents: Float32Tensor = { data: result.latents[k] as Float32Array, dims: latentShape };
+      let { unetMs, schedulerMs } = result;
+      if (request.hires && !source) {
+        const firstPass = result.unetMs.length;
+        const hires = await hiresPass({
+          model,
+          options: request.hires,
+          sampler,
+          firstSteps: request.steps,
+          seed: plan.seed,
+          latents: finalLatents,
+          width,
+          height,
+          guidance: { cond: (group[k] as PreparedImage).denoise.cond, uncond: prompts.uncond, scale: request.cfg },
+          clock,
+          checkCancelled,
+          onStep: (step, steps, l) =>
+            hooks.onStep?.({ image: index, step: firstPass + step, steps: firstPass + steps, latents: l }),
+        });
+        finalLatents = hires.latents;
+        unetMs = [...unetMs, ...hires.unetMs];
+        schedulerMs += hires.schedulerMs;
+        vaeMs += hires.vaeMs;
+      }
       const v0 = clock();
       const decoded = await model.vaeDecoder.decode({
-        data: divide(result.latents[k] as Float32Array, model.info.scalingFactor),
-        dims: latentShape,
+        data: divide(finalLatents.data, model.info.scalingFactor),
+        dims: finalLatents.dims,
       });
       vaeMs += clock() - v0;
       let pixels = decodedToRgba(decoded);
@@ -322,8 +349,8 @@ export async function generate(model: DiffusionModel, request: GenerateRequest, 
           tokenizeMs: firstImage ? prompts.tokenizeMs : 0,
           textEncoderMs: firstImage ? prompts.textEncoderMs : 0,
           // Shared by the images of one call: each reports the call's time.
-          unetMs: result.unetMs,
-          schedulerMs: result.schedulerMs,
+          unetMs,
+          schedulerMs,
           vaeMs,
           // Since the previous image (or the job's start): the images' totals add up to the job's.
           totalMs: end - mark,

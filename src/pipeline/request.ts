@@ -5,8 +5,17 @@
 import type { SourceImages } from '../protocol/messages.ts';
 import { imagesPerJob, seedForImage, type GenerationParams } from '../protocol/params.ts';
 import type { GenerateRequest } from './generate.ts';
+import type { PixelUpscaler } from './upscale.ts';
 
-export function generateRequestFrom(params: GenerationParams, images?: SourceImages | null): GenerateRequest {
+/**
+ * `pixelUpscaler` resolves a Hires. fix upscaler id other than "latent" (the caller has loaded
+ * the model behind it); "lanczos" needs none.
+ */
+export function generateRequestFrom(
+  params: GenerationParams,
+  images?: SourceImages | null,
+  pixelUpscaler?: (id: string) => PixelUpscaler | null,
+): GenerateRequest {
   // A1111: all_seeds = seed + i over n_iter × batch_size images; each call takes batch_size of them.
   const seeds = Array.from({ length: imagesPerJob(params) }, (_, i) => seedForImage(params.seed, i));
   const request: GenerateRequest = {
@@ -32,6 +41,17 @@ export function generateRequestFrom(params: GenerationParams, images?: SourceIma
       toPrompt: ip.toPrompt.trim() === '' ? null : ip.toPrompt,
       frames: ip.frames,
     };
+  }
+  const h = params.hires;
+  if (h && !params.image) {
+    const upscaler =
+      h.upscaler === 'latent'
+        ? 'latent'
+        : h.upscaler === 'lanczos'
+          ? ({ kind: 'lanczos', name: 'Lanczos' } as const)
+          : (pixelUpscaler?.(h.upscaler) ?? null);
+    if (!upscaler) throw new Error(`The hires upscaler "${h.upscaler}" is not available.`);
+    request.hires = { scale: h.scale, steps: h.steps, strength: h.denoisingStrength, upscaler };
   }
   const img = params.image;
   if (img && images) {

@@ -7,6 +7,7 @@
  * `cancelled`. `ping` is answered by `pong` (the main thread's heartbeat while a job runs). Pixel buffers travel as transferables.
  */
 import type { GenerationParams } from './params.ts';
+import type { UpscalerRef } from './upscale-params.ts';
 
 export type JobId = number;
 export type BackendChoice = 'auto' | 'webgpu' | 'wasm';
@@ -104,7 +105,14 @@ export type EngineRequest =
        * loaded model until another model is loaded; the loaded model stays as it is.
        */
       variant?: ModelRef;
+      /** The model behind `params.hires.upscaler` when it is one (not Latent or Lanczos). */
+      upscaler?: UpscalerRef;
     }
+  /**
+   * Upscales one image (the gallery's "Upscale ×2 / ×4"): progress per tile, one `image` event
+   * (echoing `seed`), then `done`. Cancel stops it between tiles.
+   */
+  | { type: 'upscale'; job: JobId; image: RgbaPixels; scale: number; upscaler: UpscalerRef; seed: string }
   | { type: 'cancel'; job: JobId }
   /** Answered at once, between denoising steps if a job runs: the prompt boxes' token counters. */
   | { type: 'count-tokens'; job: JobId; prompt: string; negativePrompt: string }

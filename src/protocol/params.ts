@@ -18,6 +18,7 @@ import {
   type InterpolationParams,
   type VariationParams,
 } from './image-params.ts';
+import { hiresParamIssues, type HiresParams, type PostprocessParams } from './upscale-params.ts';
 
 export { LIMITS } from './limits.ts';
 
@@ -58,6 +59,10 @@ export interface GenerationParams {
   variation?: VariationParams;
   /** Set for an interpolation job: its frames replace the batch. */
   interpolation?: InterpolationParams;
+  /** A1111 "Hires. fix" (txt2img only): generate, upscale, img2img at a denoising strength. */
+  hires?: HiresParams;
+  /** Set on an upscaled gallery image: A1111 extras' "Postprocess upscale by" / "Postprocess upscaler". */
+  postprocess?: PostprocessParams;
 }
 
 export interface ParamIssue {
@@ -172,5 +177,17 @@ export function validateParams(
   if (params.interpolation)
     for (const message of interpolationParamIssues(params.interpolation))
       issues.push({ field: 'interpolation', message });
+  if (params.hires) {
+    if (params.image) issues.push({ field: 'hires', message: 'Hires fix is for text to image only.' });
+    const hiresIssues = hiresParamIssues(params.hires, params.width, params.height);
+    for (const message of hiresIssues) issues.push({ field: 'hires', message });
+    // The second pass runs at the hires size: the backend must be able to run that too.
+    const scale = params.hires.scale;
+    const problem =
+      options.backend && hiresIssues.length === 0
+        ? backendSizeProblem(Math.trunc(params.width * scale), Math.trunc(params.height * scale), options.backend)
+        : null;
+    if (problem) issues.push({ field: 'hires', message: `Hires fix: ${problem}` });
+  }
   return issues;
 }

@@ -41,6 +41,7 @@ export const pwaOptions: Partial<VitePWAOptions> = {
       'models/catalog.json',
       'models/tiny-shapes/**/*',
       'models/tiny-shapes-turbo/**/*',
+      'models/tiny-shapes-sr/**/*',
     ],
     // Both ORT builds are precached (WASM: ort-wasm-simd-threaded.wasm ~14 MB; WebGPU: the
     // .asyncify.wasm ~27 MB), so either backend works offline; Workbox's default limit is 2 MiB.

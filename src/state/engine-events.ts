@@ -9,7 +9,16 @@
  * (`ready`, `done`, `error`, `cancelled`, `token-count`) is routed by looking its job up there
  * and removes the entry; an event whose job is not pending is stale and changes nothing.
  */
-import type { BackendChoice, EngineEvent, EngineRequest, JobId, ModelRef, SourceImages } from '../protocol/messages.ts';
+import type {
+  BackendChoice,
+  EngineEvent,
+  EngineRequest,
+  JobId,
+  ModelRef,
+  RgbaPixels,
+  SourceImages,
+} from '../protocol/messages.ts';
+import { upscaleProblem, type UpscalerRef } from '../protocol/upscale-params.ts';
 import { imagesPerJob, validateParams, type GenerationParams, type ParamIssue } from '../protocol/params.ts';
 import { endLiveRender, reduceLiveImage, type LiveState } from './live-events.ts';
 import { applyModelDefaults, type ModelDefaults } from './model-defaults.ts';
@@ -150,7 +159,7 @@ export function startNext(state: EngineData): Reduction {
         image: 0,
         images: next.params.interpolation?.frames ?? imagesPerJob(next.params),
         step: 0,
-        steps: next.params.steps,
+        steps: next.upscale ? 1 : next.params.steps,
         preview: null,
         cancelling: false,
       },
@@ -158,22 +167,63 @@ export function startNext(state: EngineData): Reduction {
     effects: [
       {
         type: 'send',
-        request: {
-          type: 'generate',
-          job: next.id,
-          params: next.params,
-          preview: state.settings.livePreview,
-          ...(next.images ? { images: next.images } : {}),
-        },
+        request: next.upscale
+          ? {
+              type: 'upscale',
+              job: next.id,
+              image: next.upscale.image,
+              scale: next.upscale.scale,
+              upscaler: next.upscale.upscaler,
+              seed: next.params.seed,
+            }
+          : {
+              type: 'generate',
+              job: next.id,
+              params: next.params,
+              preview: state.settings.livePreview,
+              ...(next.images ? { images: next.images } : {}),
+              ...(next.upscaler ? { upscaler: next.upscaler } : {}),
+            },
       },
     ],
   };
+}
+
+/**
+ * Queues an upscale of a gallery image: `params` are what made it, plus A1111's postprocess
+ * record; the result is a new gallery item. Refused (with a notice) when the engine is not ready
+ * or the size is out of range.
+ */
+export function enqueueUpscale(
+  state: EngineData,
+  source: { params: GenerationParams; pixels: RgbaPixels },
+  scale: number,
+  upscaler: UpscalerRef,
+): Reduction & { accepted: boolean } {
+  if (state.engine.phase !== 'ready') {
+    return {
+      ...unchanged({
+        ...state,
+        notice: { kind: 'error', text: 'The engine is not ready yet; try again once the model has loaded.' },
+      }),
+      accepted: false,
+    };
+  }
+  const problem = upscaleProblem(source.pixels.width, source.pixels.height, scale);
+  if (problem) return { ...unchanged({ ...state, notice: { kind: 'error', text: problem } }), accepted: false };
+  // An image that was itself upscaled: A1111 records the last postprocess.
+  const params: GenerationParams = { ...source.params, postprocess: { upscaleBy: scale, upscaler: upscaler.name } };
+  const queued: QueuedJob = { id: state.nextJob, params, upscale: { image: source.pixels, scale, upscaler } };
+  const next = startNext({ ...state, nextJob: state.nextJob + 1, queue: [...state.queue, queued], notice: null });
+  return { ...next, accepted: true };
 }
 
 /** What a job carries besides the form: image-to-image params and pixels (image-slice.ts). */
 export interface JobExtras {
   params?: Partial<GenerationParams>;
   images?: SourceImages;
+  /** The model behind a Hires. fix upscaler. */
+  upscaler?: UpscalerRef;
 }
 
 /** Validates the form and queues a job; `accepted` is false when it was refused. */
@@ -191,7 +241,7 @@ export function enqueueGenerate(
   }
   // The image-to-image parts come from the image slice only (a reused gallery item may have left
   // its own in the form).
-  const { image: _image, variation: _variation, interpolation: _frames, ...form } = state.params;
+  const { image: _image, variation: _variation, interpolation: _frames, postprocess: _pp, ...form } = state.params;
   const params: GenerationParams = { ...form, ...extras.params };
   const issues = validateParams(params, {
     samplers,
@@ -202,7 +252,12 @@ export function enqueueGenerate(
     const notice: Notice = { kind: 'error', text: issues.map((i) => i.message).join(' ') };
     return { ...unchanged({ ...state, paramIssues: issues, notice }), accepted: false };
   }
-  const queued: QueuedJob = { id: state.nextJob, params, ...(extras.images ? { images: extras.images } : {}) };
+  const queued: QueuedJob = {
+    id: state.nextJob,
+    params,
+    ...(extras.images ? { images: extras.images } : {}),
+    ...(extras.upscaler && params.hires ? { upscaler: extras.upscaler } : {}),
+  };
   const next = startNext({
     ...state,
     paramIssues: [],
@@ -257,6 +312,10 @@ export function requestTokenCount(state: EngineData): Reduction {
  * stays only to group the frames into a strip).
  */
 function imageParamsOf(params: GenerationParams, event: Extract<EngineEvent, { type: 'image' }>): GenerationParams {
+  // An upscaled image keeps what made its source (A1111 extras keep `parameters` as they were).
+  if (params.postprocess) return params;
+  // Hires. fix: "Size" stays the first pass's, as A1111 writes it.
+  if (params.hires) return { ...params, seed: event.seed, batchCount: 1 };
   const out: GenerationParams = {
     ...params,
     seed: event.seed,

@@ -5,13 +5,16 @@
  * edited and kept across an engine restart.
  */
 import type { StateCreator } from 'zustand/vanilla';
-import type { BackendChoice, JobId, ModelRef } from '../protocol/messages.ts';
+import type { BackendChoice, JobId, ModelRef, RgbaPixels } from '../protocol/messages.ts';
+import { upscalerRefFor } from './upscalers.ts';
 import { SAMPLERS } from '../schedulers/index.ts';
 import { createEngineBridge, type EngineBridge, type EnginePort, type SupervisionOptions } from './engine-bridge.ts';
 import {
   clearQueue,
   enqueueGenerate,
   enqueueLatest,
+  enqueueUpscale,
+  type JobExtras,
   removeQueued,
   requestCancel,
   requestLoad,
@@ -64,6 +67,8 @@ export interface EngineSlice {
   generate(): boolean;
   /** Replaces queued work and cancels the running job: the newest input wins (Live mode). */
   generateLatest(): boolean;
+  /** Queues "Upscale ×N" of a gallery image (its decoded pixels); false when refused (see the notice). */
+  upscaleGalleryImage(id: string, pixels: RgbaPixels, scale: number, upscalerId: string): boolean;
   cancelJob(): void;
   clearQueue(): void;
   removeQueuedJob(id: JobId): void;
@@ -95,6 +100,12 @@ export const createEngineSlice: StateCreator<Studio, [], [], EngineSlice> = (set
   let bridge: EngineBridge | null = null;
   let countTimer: ReturnType<typeof setTimeout> | null = null;
   const imageListeners = new Set<(item: GalleryItem) => void>();
+  /** Adds the Hires. fix upscaler's model reference to a job when the form asks for a model one. */
+  const withHires = (extras: JobExtras): JobExtras => {
+    const hires = get().params.hires;
+    const ref = hires ? upscalerRefFor(hires.upscaler) : null;
+    return ref?.kind === 'model' ? { ...extras, upscaler: ref } : extras;
+  };
 
   const connected = (): EngineBridge => {
     if (!bridge) throw new Error('engine not connected');
@@ -144,8 +155,17 @@ export const createEngineSlice: StateCreator<Studio, [], [], EngineSlice> = (set
       const current = get().currentModel;
       if (current) get().loadModel(current.model, backend ?? current.backend, { defaults: current.defaults });
     },
-    generate: () => connected().run((s) => enqueueGenerate(s, SAMPLER_IDS, get().jobInput())).accepted,
-    generateLatest: () => connected().run((s) => enqueueLatest(s, SAMPLER_IDS, get().jobInput())).accepted,
+    generate: () => connected().run((s) => enqueueGenerate(s, SAMPLER_IDS, withHires(get().jobInput()))).accepted,
+    generateLatest: () => connected().run((s) => enqueueLatest(s, SAMPLER_IDS, withHires(get().jobInput()))).accepted,
+    upscaleGalleryImage(id, pixels, scale, upscalerId) {
+      const item = get().gallery.find((i) => i.id === id);
+      const upscaler = upscalerRefFor(upscalerId);
+      if (!item || !upscaler) {
+        get().notify({ kind: 'error', text: item ? `Unknown upscaler "${upscalerId}".` : 'That image is gone.' });
+        return false;
+      }
+      return connected().run((s) => enqueueUpscale(s, { params: item.params, pixels }, scale, upscaler)).accepted;
+    },
     cancelJob: () => void bridge?.run(requestCancel),
     clearQueue: () => set(clearQueue(get()).state),
     removeQueuedJob: (id) => set(removeQueued(get(), id).state),

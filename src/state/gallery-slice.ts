@@ -9,6 +9,7 @@
  */
 import type { StateCreator } from 'zustand/vanilla';
 import { infotextFromParams } from '../metadata/generation-infotext.ts';
+import { postprocessingText } from '../metadata/upscale-infotext.ts';
 import { SAMPLERS } from '../schedulers/index.ts';
 import { describeStorageError, openGalleryDb, type GalleryDb, type GalleryRecord } from '../storage/gallery-db.ts';
 import { encodePng, makeThumbnail } from '../storage/png-image.ts';
@@ -75,7 +76,14 @@ const itemOf = (record: GalleryRecord): GalleryItem => ({
 
 async function encodeInBrowser(item: GalleryItem): Promise<{ png: Blob; thumb: Blob }> {
   if (!item.rgba) throw new Error('no pixels');
-  const png = await encodePng(item.rgba, item.width, item.height, infotextOf(item));
+  const post = item.params.postprocess;
+  const png = await encodePng(
+    item.rgba,
+    item.width,
+    item.height,
+    infotextOf(item),
+    post ? [['postprocessing', postprocessingText(post)]] : [],
+  );
   return { png, thumb: await makeThumbnail(png, item.width, item.height) };
 }
 

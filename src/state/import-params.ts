@@ -20,9 +20,10 @@ export function importInfotext(text: string, source = 'the pasted text', store: 
   const sizeMultiple = store.getState().engine.model?.sizeMultiple ?? 64;
   const result = paramsFromInfotext(text, { samplers: SAMPLERS, sizeMultiple });
   if (!result.ok) return fail(`Nothing imported from ${source}: ${result.message}`, store);
-  const { params, ignored, problems, model, imageSettings } = result.value;
-  store.getState().setParams(params);
+  const { params, ignored, problems, model, imageSettings, hires } = result.value;
+  store.getState().setParams(hires ? { ...params, hires } : params);
   const fields = (Object.keys(params) as ImportedField[]).map((k) => FIELD_LABELS[k]);
+  if (hires) fields.push('Hires. fix');
   // Denoising strength, mask settings and variation seeds go to the image slice.
   const { image, variation } = imageSettings;
   if (Object.keys(image).length > 0 || Object.keys(variation).length > 0) {

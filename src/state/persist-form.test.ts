@@ -32,6 +32,15 @@ describe('restoreForm', () => {
     expect(store.getState().settings).toEqual(DEFAULT_SETTINGS);
   });
 
+  it('restores Hires. fix settings only when they are whole and known', () => {
+    const hires = { scale: 2, upscaler: 'tiny-shapes-sr', steps: 3, denoisingStrength: 0.4 };
+    restoreForm(store, storageWith(JSON.stringify({ params: { ...DEFAULT_PARAMS, hires } })));
+    expect(store.getState().params.hires).toEqual(hires);
+    const other = createStudioStore();
+    restoreForm(other, storageWith(JSON.stringify({ params: { hires: { ...hires, upscaler: 'magic' } } })));
+    expect(other.getState().params.hires).toBeUndefined();
+  });
+
   it.each([['not json {'], ['"a string"'], ['null'], [null]])('ignores %j', (text) => {
     restoreForm(store, storageWith(text));
     expect(store.getState().params).toBe(DEFAULT_PARAMS);

@@ -5,6 +5,7 @@
  * disabled) is reported once in the notice bar, and again only after a write has succeeded.
  */
 import type { GenerationParams } from '../protocol/params.ts';
+import { DEFAULT_HIRES_PARAMS, UPSCALERS, type HiresParams } from '../protocol/upscale-params.ts';
 import { DEFAULT_PARAMS } from './params-slice.ts';
 import type { StudioStore } from './store.ts';
 import type { StudioSettings } from './types.ts';
@@ -41,6 +42,15 @@ function read(storage: Pick<Storage, 'getItem'>): Stored | null {
   }
 }
 
+/** The stored Hires. fix settings when every field is there and sane (validation says the rest). */
+function restoredHires(value: unknown): HiresParams | null {
+  if (!value || typeof value !== 'object') return null;
+  const h = pick<HiresParams>(DEFAULT_HIRES_PARAMS, value as Record<string, unknown>, (k, v) =>
+    k === 'upscaler' ? UPSCALERS.some((u) => u.id === v) : finite(v),
+  );
+  return Object.keys(h).length === Object.keys(DEFAULT_HIRES_PARAMS).length ? (h as HiresParams) : null;
+}
+
 /** Applies what the last visit stored; call before the model loads. */
 export function restoreForm(store: StudioStore, storage: Pick<Storage, 'getItem'> = localStorage): void {
   const stored = read(storage);
@@ -52,7 +62,11 @@ export function restoreForm(store: StudioStore, storage: Pick<Storage, 'getItem'
     stored.settings,
     (k, v) => k !== 'backend' || BACKENDS.includes(v as string),
   );
-  store.setState({ params: { ...state.params, ...params }, settings: { ...state.settings, ...settings } });
+  const hires = restoredHires(stored.params?.['hires']);
+  store.setState({
+    params: { ...state.params, ...params, ...(hires ? { hires } : {}) },
+    settings: { ...state.settings, ...settings },
+  });
 }
 
 /** Saves params and settings whenever they change (coalesced), and on page hide. */

@@ -11,10 +11,12 @@ import type {
   ModelRef,
   ModelSummary,
   PhaseTimings,
+  RgbaPixels,
   SourceImages,
   TokenCount,
 } from '../protocol/messages.ts';
 import type { GenerationParams } from '../protocol/params.ts';
+import type { UpscalerRef } from '../protocol/upscale-params.ts';
 import type { ModelDefaults } from './model-defaults.ts';
 
 // ── params slice ─────────────────────────────────────────────────────────────
@@ -52,6 +54,10 @@ export interface QueuedJob {
   params: GenerationParams;
   /** Source image (and mask) of an img2img / inpaint job (image-slice.ts). */
   images?: SourceImages;
+  /** The model behind a Hires. fix upscaler (a txt2img job with `params.hires`). */
+  upscaler?: UpscalerRef;
+  /** An upscale job (the gallery's "Upscale ×2 / ×4"): `params` are the source image's plus `postprocess`. */
+  upscale?: { image: RgbaPixels; scale: number; upscaler: UpscalerRef };
 }
 
 export interface EngineStatus {

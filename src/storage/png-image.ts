@@ -19,9 +19,13 @@ export async function encodePng(
   width: number,
   height: number,
   parameters: string,
+  /** More text chunks after `parameters` (A1111's `postprocessing` on an upscaled image). */
+  extra: readonly (readonly [string, string])[] = [],
 ): Promise<Blob> {
   const plain = new Uint8Array(await (await canvasPng(rgba, width, height)).arrayBuffer());
-  return new Blob([withPngText(plain, 'parameters', parameters) as Uint8Array<ArrayBuffer>], { type: 'image/png' });
+  let png = withPngText(plain, 'parameters', parameters);
+  for (const [keyword, text] of extra) png = withPngText(png, keyword, text);
+  return new Blob([png as Uint8Array<ArrayBuffer>], { type: 'image/png' });
 }
 
 /** The PNG itself when it is small; else a ≤ THUMB_SIZE WebP/PNG scaled copy at the same aspect. */

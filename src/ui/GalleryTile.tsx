@@ -72,6 +72,7 @@ export function GalleryTile({ item, onOpen }: { item: GalleryItem; onOpen: () =>
         <figcaption>
           seed <span className="seed">{params.seed}</span> · {samplerLabel(params.sampler)} · {params.steps} steps ·{' '}
           {item.width}×{item.height}
+          {params.postprocess ? ` · upscaled ×${params.postprocess.upscaleBy} (${params.postprocess.upscaler})` : ''}
         </figcaption>
       </figure>
     </li>

@@ -2,6 +2,7 @@ import { useId } from 'react';
 import { LIMITS } from '../protocol/params.ts';
 import { selectCanGenerate, selectIssueFor } from '../state/store.ts';
 import { SAMPLERS } from '../schedulers/index.ts';
+import { HiresFields } from './HiresFields.tsx';
 import { NumberField } from './NumberField.tsx';
 import { PromptBox } from './PromptBox.tsx';
 import { SizeFields } from './SizeFields.tsx';
@@ -103,6 +104,7 @@ export function GenerateForm() {
         </select>
       </div>
       <SizeFields />
+      <HiresFields />
       <NumberField
         label="Batch count"
         value={params.batchCount}

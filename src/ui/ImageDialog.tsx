@@ -1,4 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
+import { postprocessingText } from '../metadata/upscale-infotext.ts';
+import { EMBEDDED_SR_ID, UPSCALE_FACTORS, upscalerLabel } from '../protocol/upscale-params.ts';
 import { infotextOf } from '../state/gallery-slice.ts';
 import type { GalleryItem } from '../state/types.ts';
 import { imageFileName, saveBlob } from './download.ts';
@@ -16,6 +18,7 @@ export function ImageDialog({ item, onClose }: { item: GalleryItem; onClose: () 
   const ref = useRef<HTMLDialogElement>(null);
   const [url, setUrl] = useState<string | null>(null);
   const [status, setStatus] = useState('');
+  const [upscaler, setUpscaler] = useState<string>(EMBEDDED_SR_ID);
   const { params } = item;
 
   useEffect(() => {
@@ -40,6 +43,7 @@ export function ImageDialog({ item, onClose }: { item: GalleryItem; onClose: () 
       image: _image,
       variation: _variation,
       interpolation: _frames,
+      postprocess: _post,
       ...rest
     } = params;
     actions.setParams(rest);
@@ -84,6 +88,23 @@ export function ImageDialog({ item, onClose }: { item: GalleryItem; onClose: () 
       setStatus(e instanceof Error ? e.message : String(e));
     }
   };
+  const upscale = async (scale: number) => {
+    try {
+      const png = item.rgba ? null : await pngOf(item.id);
+      const pixels = item.rgba
+        ? { rgba: item.rgba.slice(), width: item.width, height: item.height }
+        : png
+          ? await decodeImageBlob(png)
+          : null;
+      if (!pixels) throw new Error('This image is not available.');
+      if (actions.upscaleGalleryImage(item.id, pixels, scale, upscaler)) {
+        note(`Upscaling ×${scale} with ${upscalerLabel(upscaler)}: the result will be a new image in the gallery.`);
+        ref.current?.close();
+      }
+    } catch (e) {
+      setStatus(e instanceof Error ? e.message : String(e));
+    }
+  };
   const imageBlocked = actions.imageInputBlocked();
   const remove = () => {
     ref.current?.close();
@@ -104,6 +125,7 @@ export function ImageDialog({ item, onClose }: { item: GalleryItem; onClose: () 
         <div className="image-info">
           <pre className="infotext" data-testid="infotext">
             {infotextOf(item)}
+            {params.postprocess ? `\n${postprocessingText(params.postprocess)}` : ''}
           </pre>
           <p className="image-meta">
             {item.width}×{item.height} · {item.backend ?? 'unknown backend'} · {seconds} s ·{' '}
@@ -139,6 +161,23 @@ export function ImageDialog({ item, onClose }: { item: GalleryItem; onClose: () 
             >
               Send to inpaint
             </button>
+            <span className="upscale-actions">
+              <label>
+                Upscaler{' '}
+                <select value={upscaler} onChange={(e) => setUpscaler(e.target.value)}>
+                  {[EMBEDDED_SR_ID, 'lanczos'].map((id) => (
+                    <option key={id} value={id}>
+                      {upscalerLabel(id)}
+                    </option>
+                  ))}
+                </select>
+              </label>
+              {UPSCALE_FACTORS.map((f) => (
+                <button key={f} type="button" onClick={() => void upscale(f)}>
+                  Upscale ×{f}
+                </button>
+              ))}
+            </span>
             <button type="button" className="danger" onClick={remove}>
               Delete image
             </button>

@@ -21,6 +21,9 @@ import { validateParams } from '../protocol/params.ts';
 import { countTokens } from '../prompt/index.ts';
 import { SAMPLERS } from '../schedulers/index.ts';
 import type { LoadedModel } from '../runtime/ort-model.ts';
+import type { LoadedUpscaler } from '../runtime/upscaler-model.ts';
+import { upscaleImage, type PixelUpscaler } from '../pipeline/upscale.ts';
+import { upscaleProblem, type UpscalerRef } from '../protocol/upscale-params.ts';
 
 export interface LoadResult {
   loaded: LoadedModel;
@@ -40,6 +43,8 @@ export interface EngineDeps {
   now: () => number;
   /** What a thrown error means for the person (src/runtime/errors.ts); EngineErrors pass as they are. */
   classifyError?: (error: unknown) => EngineError;
+  /** Loads a super-resolution model on the loaded model's backend (upscale jobs, Hires. fix). */
+  loadUpscaler?: (ref: Extract<UpscalerRef, { kind: 'model' }>, backend: Backend) => Promise<LoadedUpscaler>;
 }
 
 const asInternal = (error: unknown) =>
@@ -50,7 +55,7 @@ const asInternal = (error: unknown) =>
     error instanceof Error ? error.message : String(error),
   );
 
-type QueuedRequest = Extract<EngineRequest, { type: 'load' | 'generate' }>;
+type QueuedRequest = Extract<EngineRequest, { type: 'load' | 'generate' | 'upscale' }>;
 
 const SAMPLER_IDS = SAMPLERS.map((s) => s.id);
 
@@ -63,6 +68,52 @@ export function createEngine(deps: EngineDeps) {
   let variant: { id: string; loaded: LoadedModel; summary: ModelSummary; backend: Backend } | null = null;
 
   const post = deps.postEvent;
+  /** Loaded upscalers by id, kept across jobs (small next to a diffusion model). */
+  const upscalers = new Map<string, LoadedUpscaler>();
+
+  async function pixelUpscaler(ref: UpscalerRef): Promise<PixelUpscaler> {
+    if (ref.kind === 'lanczos') return { kind: 'lanczos', name: ref.name };
+    let loaded = upscalers.get(ref.id);
+    if (!loaded) {
+      if (!deps.loadUpscaler) throw new EngineError('model-unsupported', 'This engine cannot load upscaler models.');
+      loaded = await deps.loadUpscaler(ref, current?.backend ?? 'wasm');
+      upscalers.set(ref.id, loaded);
+    }
+    return { kind: 'model', name: ref.name, model: loaded.model, tiles: loaded.tiles };
+  }
+
+  async function upscale(request: Extract<QueuedRequest, { type: 'upscale' }>) {
+    const { image, scale } = request;
+    const problem = upscaleProblem(image.width, image.height, scale);
+    if (problem) throw new EngineError('bad-params', problem);
+    const t0 = deps.now();
+    const upscaler = await pixelUpscaler(request.upscaler);
+    const result = await upscaleImage({ data: image.rgba, width: image.width, height: image.height }, scale, upscaler, {
+      isCancelled: () => cancelled.has(request.job),
+      onTile: ({ done, total, pass, passes }) =>
+        post({
+          type: 'progress',
+          job: request.job,
+          image: 0,
+          images: 1,
+          step: pass * total + done,
+          steps: passes * total,
+        }),
+    });
+    const totalMs = deps.now() - t0;
+    post({
+      type: 'image',
+      job: request.job,
+      index: 0,
+      rgba: new Uint8ClampedArray(result.data.buffer as ArrayBuffer),
+      width: result.width,
+      height: result.height,
+      seed: request.seed,
+      droppedTokens: 0,
+      timings: { tokenizeMs: 0, textEncoderMs: 0, unetMs: [], schedulerMs: 0, vaeMs: 0, totalMs, sessionRunMs: 0 },
+    });
+    post({ type: 'done', job: request.job });
+  }
 
   function fail(job: JobId, error: unknown) {
     if (error instanceof CancelledError) {
@@ -85,6 +136,9 @@ export function createEngine(deps: EngineDeps) {
     const previousVariant = variant;
     current = null;
     variant = null;
+    // Upscalers run on the loaded model's backend (its WebGPU device dies with it): load them again.
+    for (const u of upscalers.values()) await u.release().catch(() => undefined);
+    upscalers.clear();
     await previous?.loaded.release().catch(() => undefined);
     await previousVariant?.loaded.release().catch(() => undefined);
     const result = await deps.loadModel(request.model, request.backend, (file, loaded, total) =>
@@ -130,7 +184,13 @@ export function createEngine(deps: EngineDeps) {
     if (params.image && !model.vaeEncoder) {
       throw new EngineError('model-unsupported', 'This model has no VAE encoder, so it cannot start from an image.');
     }
-    const pipelineRequest = generateRequestFrom(params, params.image ? request.images : null);
+    const hiresUpscaler =
+      params.hires && request.upscaler && request.upscaler.id === params.hires.upscaler
+        ? await pixelUpscaler(request.upscaler)
+        : null;
+    const pipelineRequest = generateRequestFrom(params, params.image ? request.images : null, (id) =>
+      hiresUpscaler && id === request.upscaler?.id ? hiresUpscaler : null,
+    );
     const images = params.interpolation ? params.interpolation.frames : pipelineRequest.seeds.length;
     let runMsAtImageStart = stats.sessionRunMs;
     await runPipeline(model, pipelineRequest, {
@@ -174,6 +234,7 @@ export function createEngine(deps: EngineDeps) {
       try {
         if (cancelled.has(request.job)) throw new CancelledError();
         if (request.type === 'load') await load(request);
+        else if (request.type === 'upscale') await upscale(request);
         else await generate(request);
       } catch (error) {
         fail(request.job, error);
@@ -217,6 +278,7 @@ export function createEngine(deps: EngineDeps) {
         }
         case 'load':
         case 'generate':
+        case 'upscale':
           queue.push(request);
           void drain();
           return;

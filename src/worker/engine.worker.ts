@@ -8,6 +8,7 @@
 import { transferablesOf, type EngineEvent, type EngineRequest } from '../protocol/messages.ts';
 import { classifyRuntimeError, deviceLostError } from '../runtime/errors.ts';
 import { loadWebModel } from '../runtime/web/ort-web.ts';
+import { loadWebUpscaler } from '../runtime/web/upscaler-web.ts';
 import { createEngine } from './engine.ts';
 import { withEventTurns } from './event-turns.ts';
 
@@ -45,6 +46,7 @@ const engine = createEngine({
   postEvent: post,
   now: () => performance.now(),
   classifyError: classifyRuntimeError,
+  loadUpscaler: loadWebUpscaler,
   async loadModel(model, backend, onProgress) {
     deviceLost = null;
     lost = null;
@@ -71,7 +73,7 @@ const engine = createEngine({
 });
 
 self.addEventListener('message', (event: MessageEvent<EngineRequest>) => {
-  if (deviceLost !== null && event.data.type === 'generate') {
+  if (deviceLost !== null && (event.data.type === 'generate' || event.data.type === 'upscale')) {
     post(lostEvent(event.data.job, deviceLost));
     return;
   }

@@ -5,6 +5,7 @@
  */
 import type { EngineEvent, EngineRequest } from '../../src/protocol/messages.ts';
 import { loadNodeModel } from '../../src/runtime/node/ort-node.ts';
+import { loadNodeUpscaler } from '../../src/runtime/node/upscaler-node.ts';
 import { createEngine } from '../../src/worker/engine.ts';
 
 export function engineHarness() {
@@ -23,6 +24,7 @@ export function engineHarness() {
       onProgress('unet/model.onnx', 1, 1);
       return { loaded, backend: 'cpu', adapter: null, threads: 2, crossOriginIsolated: false };
     },
+    loadUpscaler: (ref) => loadNodeUpscaler(ref.baseUrl, { scale: ref.scale }),
   });
   const send = (request: EngineRequest) => engine.handle(request);
   const settled = (job: number) => new Promise<void>((resolve) => waiters.push({ job, resolve }));

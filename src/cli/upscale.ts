@@ -1,0 +1,88 @@
+/**
+ * `npm run upscale -- --in a.png --scale 4 --out b.png [--upscaler tiny-shapes-sr|lanczos|DIR]
+ *  [--tile 128 --overlap 32] [--json]`
+ *
+ * The gallery's "Upscale ×2 / ×4" in Node: A1111's extras upscale (src/pipeline/upscale.ts) with
+ * the embedded SR model (default, models/tiny-shapes-sr), Lanczos, or any folder holding
+ * upscaler/model.onnx (a downloaded Real-ESRGAN). The output keeps the input's `parameters` text
+ * and adds A1111's `postprocessing` chunk ("Postprocess upscale by", "Postprocess upscaler").
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
+import { PNG } from 'pngjs';
+import { readPngText, withPngText } from '../metadata/png-text.ts';
+import { postprocessingText } from '../metadata/upscale-infotext.ts';
+import { upscaleImage, type PixelUpscaler } from '../pipeline/upscale.ts';
+import { EMBEDDED_SR_ID, upscaleProblem, upscalerLabel } from '../protocol/upscale-params.ts';
+import { parseDecimal } from '../protocol/params.ts';
+import { loadNodeUpscaler } from '../runtime/node/upscaler-node.ts';
+import { readArgs } from './args.ts';
+
+const EMBEDDED_DIR = 'models/tiny-shapes-sr';
+
+async function main() {
+  const args = readArgs({
+    in: { type: 'string' },
+    out: { type: 'string', default: 'upscaled.png' },
+    scale: { type: 'string', default: '2' },
+    upscaler: { type: 'string', default: EMBEDDED_SR_ID },
+    tile: { type: 'string' },
+    overlap: { type: 'string' },
+    json: { type: 'boolean', default: false },
+  });
+  const input = args.in;
+  if (!input) throw new Error('--in <file.png> is required.');
+  const scale = parseDecimal(String(args.scale));
+  const bytes = new Uint8Array(await readFile(input));
+  let png: PNG;
+  try {
+    png = PNG.sync.read(Buffer.from(bytes));
+  } catch (error) {
+    throw new Error(`Could not read ${input} as a PNG: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const problem = upscaleProblem(png.width, png.height, scale);
+  if (problem) {
+    console.error(`error: ${problem}`);
+    process.exitCode = 2;
+    return;
+  }
+  const choice = String(args.upscaler);
+  let upscaler: PixelUpscaler;
+  let release = async () => {};
+  if (choice === 'lanczos') {
+    upscaler = { kind: 'lanczos', name: 'Lanczos' };
+  } else {
+    const dir = choice === EMBEDDED_SR_ID ? EMBEDDED_DIR : choice;
+    const loaded = await loadNodeUpscaler(dir);
+    const tile = args.tile ? Number(args.tile) : loaded.tiles.tile;
+    const overlap = args.overlap ? Number(args.overlap) : loaded.tiles.overlap;
+    const name = choice === EMBEDDED_SR_ID ? upscalerLabel(EMBEDDED_SR_ID) : basename(resolve(dir));
+    upscaler = { kind: 'model', name, model: loaded.model, tiles: { tile, overlap } };
+    release = () => loaded.release();
+  }
+  const t0 = performance.now();
+  const source = {
+    data: new Uint8ClampedArray(png.data.buffer, png.data.byteOffset, png.data.length),
+    width: png.width,
+    height: png.height,
+  };
+  const result = await upscaleImage(source, scale, upscaler);
+  const ms = performance.now() - t0;
+  await release();
+  const outPng = new PNG({ width: result.width, height: result.height });
+  outPng.data = Buffer.from(result.data.buffer, result.data.byteOffset, result.data.byteLength);
+  let encoded: Uint8Array = PNG.sync.write(outPng);
+  // As A1111's extras: the source's generation parameters stay, the upscale goes in `postprocessing`.
+  const parameters = readPngText(bytes).find((e) => e.keyword === 'parameters');
+  if (parameters?.text != null) encoded = withPngText(encoded, 'parameters', parameters.text);
+  encoded = withPngText(encoded, 'postprocessing', postprocessingText({ upscaleBy: scale, upscaler: upscaler.name }));
+  await writeFile(String(args.out), encoded);
+  const summary = { file: String(args.out), width: result.width, height: result.height, upscaler: upscaler.name, ms };
+  if (args.json) console.log(JSON.stringify(summary));
+  else console.log(`wrote ${summary.file} (${result.width}×${result.height}, ${upscaler.name}, ${ms.toFixed(0)} ms)`);
+}
+
+main().catch((error: unknown) => {
+  console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+});
