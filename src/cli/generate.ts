@@ -10,7 +10,8 @@
  * Interpolation: --interpolate-seed M and/or --interpolate-prompt "…", --frames N → out-000.png …
  *
  * Runs the same pipeline as the browser worker on onnxruntime-node and writes PNGs with A1111's
- * `parameters` text. A batch writes out.png, out-1.png, ….
+ * `parameters` text and a signed C2PA manifest (key file: src/cli/c2pa-identity-file.ts). A batch
+ * writes out.png, out-1.png, ….
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { PNG } from 'pngjs';
@@ -29,8 +30,11 @@ import {
 import type { RgbaPixels, SourceImages } from '../protocol/messages.ts';
 import { validateParams, type GenerationParams } from '../protocol/params.ts';
 import { loadNodeModel } from '../runtime/node/ort-node.ts';
+import { GENERATOR_NAME } from '../provenance/c2pa.ts';
+import { createPngSigner } from '../provenance/png-signer.ts';
 import { SAMPLERS } from '../schedulers/index.ts';
 import { readArgs } from './args.ts';
+import { fileIdentityStore } from './c2pa-identity-file.ts';
 
 const DEFAULT_MODEL = 'models/tiny-shapes';
 
@@ -160,6 +164,12 @@ async function main() {
         ? out
         : out.replace(/(\.png)?$/i, `-${index}.png`);
   const written: { file: string; seed: string; totalMs: number }[] = [];
+  // Every PNG carries a C2PA manifest signed with this install's key (made on first use).
+  const sign = createPngSigner(
+    fileIdentityStore(),
+    { generator: GENERATOR_NAME, version: pkg.version },
+    { extractable: true },
+  );
   const pending: Promise<void>[] = [];
   await generate(loaded.model, request, {
     clock: () => performance.now(),
@@ -188,7 +198,8 @@ async function main() {
         { samplers: SAMPLERS, modelId: summary.id, version: `latent-studio ${pkg.version}` },
         { masked: request.mask != null },
       );
-      pending.push(writeFile(file, withPngText(PNG.sync.write(png), 'parameters', parameters)));
+      const tagged = withPngText(PNG.sync.write(png), 'parameters', parameters);
+      pending.push(sign(tagged, summary.id).then((signed) => writeFile(file, signed)));
       written.push({ file, seed: image.seed, totalMs: image.timings.totalMs });
     },
   });

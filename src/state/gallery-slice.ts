@@ -13,6 +13,7 @@ import { SAMPLERS } from '../schedulers/index.ts';
 import { describeStorageError, openGalleryDb, type GalleryDb, type GalleryRecord } from '../storage/gallery-db.ts';
 import { encodePng, makeThumbnail } from '../storage/png-image.ts';
 import { VERSION_TAG } from './app-version.ts';
+import { browserPngSigner } from './provenance.ts';
 import type { Studio } from './store.ts';
 import type { GalleryItem, GalleryStatus } from './types.ts';
 
@@ -73,10 +74,25 @@ const itemOf = (record: GalleryRecord): GalleryItem => ({
   createdAt: record.createdAt,
 });
 
-async function encodeInBrowser(item: GalleryItem): Promise<{ png: Blob; thumb: Blob }> {
-  if (!item.rgba) throw new Error('no pixels');
-  const png = await encodePng(item.rgba, item.width, item.height, infotextOf(item));
-  return { png, thumb: await makeThumbnail(png, item.width, item.height) };
+/**
+ * Canvas PNG + `parameters`, then a signed C2PA manifest (src/provenance). Signing that fails
+ * (IndexedDB refused, say) keeps the image unsigned and says so, rather than losing it.
+ */
+function browserEncoder(report: (text: string) => void) {
+  const sign = browserPngSigner();
+  let warned = false;
+  return async (item: GalleryItem): Promise<{ png: Blob; thumb: Blob }> => {
+    if (!item.rgba) throw new Error('no pixels');
+    let png = await encodePng(item.rgba, item.width, item.height, infotextOf(item));
+    try {
+      const signed = await sign(new Uint8Array(await png.arrayBuffer()), item.modelId);
+      png = new Blob([signed as Uint8Array<ArrayBuffer>], { type: 'image/png' });
+    } catch (error) {
+      if (!warned) report(`Images are saved without a C2PA signature: ${String(error)}`);
+      warned = true;
+    }
+    return { png, thumb: await makeThumbnail(png, item.width, item.height) };
+  };
 }
 
 function defaultChannel(): GalleryChannel | null {
@@ -94,7 +110,9 @@ export const createGallerySlice: StateCreator<Studio, [], [], GallerySlice> = (s
   // Per store: the database handle, the paging cursor, the write chain, the channel.
   let db: GalleryDb | null = null;
   let channel: GalleryChannel | null = null;
-  let encode = encodeInBrowser;
+  let encode: (item: GalleryItem) => Promise<{ png: Blob; thumb: Blob }> = async () => {
+    throw new Error('the gallery is not started');
+  };
   let nextPage: number | null = null;
   let exhausted = false;
   let writes: Promise<void> = Promise.resolve();
@@ -187,7 +205,7 @@ export const createGallerySlice: StateCreator<Studio, [], [], GallerySlice> = (s
     galleryStatus: { total: 0, hasMore: false, loading: false, persistent: true, saving: 0 },
 
     async startGallery(options = {}) {
-      encode = options.encode ?? encodeInBrowser;
+      encode = options.encode ?? browserEncoder(report);
       get().onImageAdded(queueSave);
       try {
         db = await (options.open ?? openGalleryDb)();
