@@ -7,7 +7,16 @@ import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-const PURE = ['src/protocol', 'src/pipeline', 'src/schedulers', 'src/prompt', 'src/math', 'src/metadata', 'src/eval'];
+const PURE = [
+  'src/protocol',
+  'src/pipeline',
+  'src/schedulers',
+  'src/prompt',
+  'src/math',
+  'src/metadata',
+  'src/eval',
+  'src/xyz',
+];
 const IMPURE = [
   'src/ui',
   'src/state',
