@@ -8,6 +8,8 @@
  *   [--outpaint-left 64 --outpaint-right 0 --outpaint-top 0 --outpaint-bottom 0]
  * Variation seeds (A1111): [--subseed N --subseed-strength 0.3] [--resize-seed-from 64x64]
  * Interpolation: --interpolate-seed M and/or --interpolate-prompt "…", --frames N → out-000.png …
+ * X/Y/Z plot: --xyz-x "CFG Scale: 3, 7" [--xyz-y "Steps: 4, 20"] [--xyz-z "Seed: 1-3"] → the labelled
+ *   grid at --out, each cell at out-cell-000.png … (src/cli/xyz.ts)
  *
  * Runs the same pipeline as the browser worker on onnxruntime-node and writes PNGs with A1111's
  * `parameters` text and a signed C2PA manifest (key file: src/cli/c2pa-identity-file.ts). A batch
@@ -35,6 +37,7 @@ import { createPngSigner } from '../provenance/png-signer.ts';
 import { SAMPLERS } from '../schedulers/index.ts';
 import { readArgs } from './args.ts';
 import { fileIdentityStore } from './c2pa-identity-file.ts';
+import { runXyzFromCli } from './xyz.ts';
 
 const DEFAULT_MODEL = 'models/tiny-shapes';
 
@@ -90,6 +93,9 @@ async function main() {
     'interpolate-seed': { type: 'string' },
     'interpolate-prompt': { type: 'string' },
     frames: { type: 'string', default: '8' },
+    'xyz-x': { type: 'string' },
+    'xyz-y': { type: 'string' },
+    'xyz-z': { type: 'string' },
   });
   const loaded = await loadNodeModel(args.model as string);
   const { summary } = loaded;
@@ -154,6 +160,28 @@ async function main() {
     await loaded.release();
     return;
   }
+  // Every PNG carries a C2PA manifest signed with this install's key (made on first use).
+  const sign = createPngSigner(
+    fileIdentityStore(),
+    { generator: GENERATOR_NAME, version: pkg.version },
+    { extractable: true },
+  );
+  const xyz = { x: str('xyz-x'), y: str('xyz-y'), z: str('xyz-z') };
+  if (xyz.x !== undefined || xyz.y !== undefined || xyz.z !== undefined) {
+    if (params.interpolation) throw new Error('--xyz-* and --interpolate-* cannot be combined.');
+    const files = await runXyzFromCli({
+      loaded,
+      base: params,
+      images,
+      specs: xyz,
+      out: args.out as string,
+      version: pkg.version,
+      sign,
+    }).finally(() => loaded.release());
+    if (args.json) console.log(JSON.stringify(files));
+    else for (const f of files) console.log(`wrote ${f.file} (${f.label})`);
+    return;
+  }
   const request = generateRequestFrom(params, images);
   const out = args.out as string;
   const interpolating = params.interpolation !== undefined;
@@ -164,12 +192,6 @@ async function main() {
         ? out
         : out.replace(/(\.png)?$/i, `-${index}.png`);
   const written: { file: string; seed: string; totalMs: number }[] = [];
-  // Every PNG carries a C2PA manifest signed with this install's key (made on first use).
-  const sign = createPngSigner(
-    fileIdentityStore(),
-    { generator: GENERATOR_NAME, version: pkg.version },
-    { extractable: true },
-  );
   const pending: Promise<void>[] = [];
   await generate(loaded.model, request, {
     clock: () => performance.now(),
