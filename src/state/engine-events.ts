@@ -15,6 +15,7 @@ import { applyModelDefaults, type ModelDefaults } from './model-defaults.ts';
 import type {
   EngineStatus,
   GalleryItem,
+  JobGroup,
   LastRun,
   ModelLoadFailure,
   Notice,
@@ -171,6 +172,7 @@ export function startNext(state: EngineData): Reduction {
 export interface JobExtras {
   params?: Partial<GenerationParams>;
   images?: SourceImages;
+  group?: JobGroup;
 }
 
 /** Validates the form and queues a job; `accepted` is false when it was refused. */
@@ -199,7 +201,12 @@ export function enqueueGenerate(
     const notice: Notice = { kind: 'error', text: issues.map((i) => i.message).join(' ') };
     return { ...unchanged({ ...state, paramIssues: issues, notice }), accepted: false };
   }
-  const queued: QueuedJob = { id: state.nextJob, params, ...(extras.images ? { images: extras.images } : {}) };
+  const queued: QueuedJob = {
+    id: state.nextJob,
+    params,
+    ...(extras.images ? { images: extras.images } : {}),
+    ...(extras.group ? { group: extras.group } : {}),
+  };
   const next = startNext({
     ...state,
     paramIssues: [],

@@ -18,6 +18,7 @@ import {
   requestTokenCount,
   type EngineData,
   type EngineEffect,
+  type JobExtras,
 } from './engine-events.ts';
 import type { ModelDefaults } from './model-defaults.ts';
 import { DEFAULT_PARAMS } from './params-slice.ts';
@@ -54,6 +55,8 @@ export interface EngineSlice {
   reloadModel(backend?: BackendChoice): void;
   /** Validates the form and queues a job; false when refused (the reason is in the notice). */
   generate(): boolean;
+  /** Queues a job with these params over the form's (an X/Y/Z cell); false when refused. */
+  generateWith(extras: JobExtras): boolean;
   /** Replaces queued work and cancels the running job: the newest input wins (Live mode). */
   generateLatest(): boolean;
   cancelJob(): void;
@@ -131,6 +134,7 @@ export const createEngineSlice: StateCreator<Studio, [], [], EngineSlice> = (set
       if (current) get().loadModel(current.model, backend ?? current.backend, { defaults: current.defaults });
     },
     generate: () => connected().run((s) => enqueueGenerate(s, SAMPLER_IDS, get().jobInput())).accepted,
+    generateWith: (extras) => connected().run((s) => enqueueGenerate(s, SAMPLER_IDS, extras)).accepted,
     generateLatest: () => connected().run((s) => enqueueLatest(s, SAMPLER_IDS, get().jobInput())).accepted,
     cancelJob: () => void bridge?.run(requestCancel),
     clearQueue: () => set(clearQueue(get()).state),

@@ -52,11 +52,13 @@ export interface GallerySlice {
   pngOf(id: string): Promise<Blob | null>;
   /** Resolves when every image made so far is saved (or failed to save). */
   gallerySaved(): Promise<void>;
+  /** Adds an image made outside the engine (an X/Y/Z grid) to the top, and saves it. */
+  addGalleryImage(item: GalleryItem): void;
 }
 
 /** The `parameters` text embedded in an item's PNG. */
-export const infotextOf = (item: Pick<GalleryItem, 'params' | 'modelId'>) =>
-  infotextFromParams(item.params, { samplers: SAMPLERS, modelId: item.modelId, version: VERSION_TAG });
+export const infotextOf = (item: Pick<GalleryItem, 'params' | 'modelId' | 'infotext'>) =>
+  item.infotext ?? infotextFromParams(item.params, { samplers: SAMPLERS, modelId: item.modelId, version: VERSION_TAG });
 
 const itemOf = (record: GalleryRecord): GalleryItem => ({
   id: record.id,
@@ -279,5 +281,10 @@ export const createGallerySlice: StateCreator<Studio, [], [], GallerySlice> = (s
     },
 
     gallerySaved: () => writes,
+
+    addGalleryImage(item) {
+      set((s) => ({ gallery: [item, ...s.gallery] }));
+      queueSave(item);
+    },
   };
 };

@@ -52,6 +52,13 @@ export interface QueuedJob {
   params: GenerationParams;
   /** Source image (and mask) of an img2img / inpaint job (image-slice.ts). */
   images?: SourceImages;
+  /** Set on the cells of an X/Y/Z plot (src/state/xyz.ts): the queue shows them as one job. */
+  group?: JobGroup;
+}
+
+export interface JobGroup {
+  id: string;
+  label: string;
 }
 
 export interface EngineStatus {
@@ -120,6 +127,8 @@ export interface GalleryItem {
   backend: Backend | null;
   timings: PhaseTimings;
   createdAt: number;
+  /** Infotext to embed instead of the one made from `params` (an X/Y/Z grid's). */
+  infotext?: string;
 }
 
 export interface GalleryStatus {
