@@ -8,12 +8,13 @@
  *   [--outpaint-left 64 --outpaint-right 0 --outpaint-top 0 --outpaint-bottom 0]
  * Variation seeds (A1111): [--subseed N --subseed-strength 0.3] [--resize-seed-from 64x64]
  * Interpolation: --interpolate-seed M and/or --interpolate-prompt "…", --frames N → out-000.png …
- * X/Y/Z plot: --xyz-x "CFG Scale: 3, 7" [--xyz-y "Steps: 4, 20"] [--xyz-z "Seed: 1-3"] → the labelled
- *   grid at --out, each cell at out-cell-000.png … (src/cli/xyz.ts)
  *
  * Runs the same pipeline as the browser worker on onnxruntime-node and writes PNGs with A1111's
  * `parameters` text and a signed C2PA manifest (key file: src/cli/c2pa-identity-file.ts). A batch
  * writes out.png, out-1.png, ….
+ *
+ * X/Y/Z plot: --xyz-x "CFG Scale: 3, 7" [--xyz-y "Steps: 4, 20"] [--xyz-z "Seed: 1-3"] → the labelled
+ *   grid at --out, each cell at out-cell-000.png … (src/cli/xyz.ts)
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { PNG } from 'pngjs';
@@ -64,6 +65,9 @@ function parseSize(text: string, flag: string): [number, number] {
 
 async function main() {
   const args = readArgs({
+    'xyz-x': { type: 'string' },
+    'xyz-y': { type: 'string' },
+    'xyz-z': { type: 'string' },
     prompt: { type: 'string', default: '' },
     negative: { type: 'string', default: '' },
     seed: { type: 'string', default: '0' },
@@ -93,9 +97,6 @@ async function main() {
     'interpolate-seed': { type: 'string' },
     'interpolate-prompt': { type: 'string' },
     frames: { type: 'string', default: '8' },
-    'xyz-x': { type: 'string' },
-    'xyz-y': { type: 'string' },
-    'xyz-z': { type: 'string' },
   });
   const loaded = await loadNodeModel(args.model as string);
   const { summary } = loaded;

@@ -18,7 +18,6 @@ import {
   requestTokenCount,
   type EngineData,
   type EngineEffect,
-  type JobExtras,
 } from './engine-events.ts';
 import type { ModelDefaults } from './model-defaults.ts';
 import { DEFAULT_PARAMS } from './params-slice.ts';
@@ -55,13 +54,13 @@ export interface EngineSlice {
   reloadModel(backend?: BackendChoice): void;
   /** Validates the form and queues a job; false when refused (the reason is in the notice). */
   generate(): boolean;
-  /** Queues a job with these params over the form's (an X/Y/Z cell); false when refused. */
-  generateWith(extras: JobExtras): boolean;
   /** Replaces queued work and cancels the running job: the newest input wins (Live mode). */
   generateLatest(): boolean;
   cancelJob(): void;
   clearQueue(): void;
   removeQueuedJob(id: JobId): void;
+  /** Queues a job with these params over the form's (an X/Y/Z cell); false when refused. */
+  generateWith(extras: NonNullable<Parameters<typeof enqueueGenerate>[2]>): boolean;
   /** Asks the worker's tokenizer for the counters, debounced so typing stays smooth. */
   requestTokenCount(delayMs?: number): void;
   /** Observes finished images (the gallery saves them, Live mode replaces its own). */
@@ -134,11 +133,11 @@ export const createEngineSlice: StateCreator<Studio, [], [], EngineSlice> = (set
       if (current) get().loadModel(current.model, backend ?? current.backend, { defaults: current.defaults });
     },
     generate: () => connected().run((s) => enqueueGenerate(s, SAMPLER_IDS, get().jobInput())).accepted,
-    generateWith: (extras) => connected().run((s) => enqueueGenerate(s, SAMPLER_IDS, extras)).accepted,
     generateLatest: () => connected().run((s) => enqueueLatest(s, SAMPLER_IDS, get().jobInput())).accepted,
     cancelJob: () => void bridge?.run(requestCancel),
     clearQueue: () => set(clearQueue(get()).state),
     removeQueuedJob: (id) => set(removeQueued(get(), id).state),
+    generateWith: (extras) => connected().run((s) => enqueueGenerate(s, SAMPLER_IDS, extras)).accepted,
     requestTokenCount(delayMs = 120) {
       if (countTimer) clearTimeout(countTimer);
       countTimer = setTimeout(() => {

@@ -76,24 +76,33 @@ const itemOf = (record: GalleryRecord): GalleryItem => ({
   createdAt: record.createdAt,
 });
 
+async function encodeInBrowser(item: GalleryItem): Promise<{ png: Blob; thumb: Blob }> {
+  if (!item.rgba) throw new Error('no pixels');
+  const png = await encodePng(item.rgba, item.width, item.height, infotextOf(item));
+  return { png, thumb: await makeThumbnail(png, item.width, item.height) };
+}
+
 /**
- * Canvas PNG + `parameters`, then a signed C2PA manifest (src/provenance). Signing that fails
- * (IndexedDB refused, say) keeps the image unsigned and says so, rather than losing it.
+ * Adds a signed C2PA manifest (src/provenance) to what `encode` made. Signing that fails
+ * (IndexedDB refused, say) keeps the image unsigned and says so once, rather than losing it.
  */
-function browserEncoder(report: (text: string) => void) {
+function withC2pa(
+  encode: (item: GalleryItem) => Promise<{ png: Blob; thumb: Blob }>,
+  report: (text: string) => void,
+): (item: GalleryItem) => Promise<{ png: Blob; thumb: Blob }> {
   const sign = browserPngSigner();
   let warned = false;
-  return async (item: GalleryItem): Promise<{ png: Blob; thumb: Blob }> => {
-    if (!item.rgba) throw new Error('no pixels');
-    let png = await encodePng(item.rgba, item.width, item.height, infotextOf(item));
+  return async (item) => {
+    const encoded = await encode(item);
     try {
-      const signed = await sign(new Uint8Array(await png.arrayBuffer()), item.modelId);
-      png = new Blob([signed as Uint8Array<ArrayBuffer>], { type: 'image/png' });
+      const signed = await sign(new Uint8Array(await encoded.png.arrayBuffer()), item.modelId);
+      const png = new Blob([signed as Uint8Array<ArrayBuffer>], { type: 'image/png' });
+      return { png, thumb: encoded.thumb === encoded.png ? png : encoded.thumb };
     } catch (error) {
       if (!warned) report(`Images are saved without a C2PA signature: ${String(error)}`);
       warned = true;
+      return encoded;
     }
-    return { png, thumb: await makeThumbnail(png, item.width, item.height) };
   };
 }
 
@@ -112,9 +121,7 @@ export const createGallerySlice: StateCreator<Studio, [], [], GallerySlice> = (s
   // Per store: the database handle, the paging cursor, the write chain, the channel.
   let db: GalleryDb | null = null;
   let channel: GalleryChannel | null = null;
-  let encode: (item: GalleryItem) => Promise<{ png: Blob; thumb: Blob }> = async () => {
-    throw new Error('the gallery is not started');
-  };
+  let encode = encodeInBrowser;
   let nextPage: number | null = null;
   let exhausted = false;
   let writes: Promise<void> = Promise.resolve();
@@ -207,7 +214,7 @@ export const createGallerySlice: StateCreator<Studio, [], [], GallerySlice> = (s
     galleryStatus: { total: 0, hasMore: false, loading: false, persistent: true, saving: 0 },
 
     async startGallery(options = {}) {
-      encode = options.encode ?? browserEncoder(report);
+      encode = options.encode ?? withC2pa(encodeInBrowser, report);
       get().onImageAdded(queueSave);
       try {
         db = await (options.open ?? openGalleryDb)();

@@ -48,12 +48,12 @@ export interface RunningJob {
 }
 
 export interface QueuedJob {
+  /** Set on the cells of an X/Y/Z plot (src/state/xyz.ts): the queue shows them as one job. */
+  group?: JobGroup;
   id: JobId;
   params: GenerationParams;
   /** Source image (and mask) of an img2img / inpaint job (image-slice.ts). */
   images?: SourceImages;
-  /** Set on the cells of an X/Y/Z plot (src/state/xyz.ts): the queue shows them as one job. */
-  group?: JobGroup;
 }
 
 export interface JobGroup {
