@@ -51,3 +51,22 @@ test('an X/Y/Z plot makes its cells and a labelled grid in the gallery', async (
   expect(report.validation_state).toBe('Valid');
   expect(errors).toEqual([]);
 });
+
+test('a running plot is one queue entry; cancelling it keeps the cells made and adds no grid', async ({ page }) => {
+  const { errors } = await openStudio(page, 'wasm');
+  await fillForm(page, { prompt: 'a blue circle', steps: 8 });
+  const panel = page.getByRole('region', { name: 'X/Y/Z plot' });
+  await panel.getByLabel('X type').selectOption('Seed');
+  await panel.getByLabel('X values').fill('1-4');
+  await panel.getByRole('button', { name: 'Run X/Y/Z plot' }).click();
+  const queued = page.getByRole('list', { name: 'Queued jobs' });
+  await expect(queued.getByRole('listitem')).toHaveCount(1);
+  await expect(queued).toContainText('X/Y/Z plot (4 images)');
+  await panel.getByRole('button', { name: 'Cancel plot' }).click();
+  await expect(panel.getByTestId('xyz-status')).toHaveText(/^Plot cancelled after [0-3] of 4 images\.$/);
+  await waitIdle(page);
+  const made = await figures(page).count();
+  expect(made).toBeLessThan(4);
+  await expect(page.getByTestId('queue-count')).toHaveCount(0);
+  expect(errors).toEqual([]);
+});
