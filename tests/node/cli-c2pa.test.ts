@@ -61,3 +61,19 @@ describe('npm run generate signs its PNGs (C2PA)', () => {
     }
   });
 });
+
+describe('the CLI key file', () => {
+  it('a damaged key file is named in a clear error, not replaced', async () => {
+    const { fileIdentityStore } = await import('../../src/cli/c2pa-identity-file.ts');
+    const { writeFileSync } = await import('node:fs');
+    const damaged = join(dir, 'damaged.json');
+    writeFileSync(damaged, '{"format": "latent-studio-c2pa-signer/1", "privateKey": {}');
+    await expect(fileIdentityStore(damaged).load()).rejects.toThrow(`The C2PA key file ${damaged} cannot be read`);
+    expect(readFileSync(damaged, 'utf8')).toContain('"privateKey": {}');
+  });
+  it('honours XDG_CONFIG_HOME and the LATENT_STUDIO_C2PA_KEY override', async () => {
+    const { identityFilePath } = await import('../../src/cli/c2pa-identity-file.ts');
+    expect(identityFilePath({ XDG_CONFIG_HOME: '/cfg' })).toBe('/cfg/latent-studio/c2pa-signer.json');
+    expect(identityFilePath({ LATENT_STUDIO_C2PA_KEY: '/k.json', XDG_CONFIG_HOME: '/cfg' })).toBe('/k.json');
+  });
+});
