@@ -7,8 +7,27 @@ import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-const PURE = ['src/protocol', 'src/pipeline', 'src/schedulers', 'src/prompt', 'src/math', 'src/metadata', 'src/eval'];
-const IMPURE = ['src/ui', 'src/state', 'src/worker', 'src/runtime', 'src/storage', 'src/app', 'src/pwa', 'src/cli'];
+const PURE = [
+  'src/protocol',
+  'src/pipeline',
+  'src/schedulers',
+  'src/prompt',
+  'src/math',
+  'src/metadata',
+  'src/eval',
+  'src/xyz',
+];
+const IMPURE = [
+  'src/ui',
+  'src/state',
+  'src/worker',
+  'src/runtime',
+  'src/storage',
+  'src/app',
+  'src/pwa',
+  'src/cli',
+  'src/provenance',
+];
 
 export default tseslint.config(
   {
@@ -41,6 +60,26 @@ export default tseslint.config(
         {
           zones: [
             ...PURE.map((target) => ({ target, from: IMPURE, message: 'The pure core must not import app layers.' })),
+            {
+              // C2PA signing and reading: WebCrypto, IndexedDB, the C2PA library; no app layers.
+              target: 'src/provenance',
+              from: [
+                'src/ui',
+                'src/state',
+                'src/worker',
+                'src/runtime',
+                'src/storage',
+                'src/app',
+                'src/pwa',
+                'src/cli',
+              ],
+              message: 'src/provenance is a library for the app layers; it imports none of them.',
+            },
+            {
+              target: 'src/ui',
+              from: ['src/provenance'],
+              message: 'The UI reaches provenance (signing, reading) through the store (src/state/provenance.ts).',
+            },
             {
               target: 'src/ui',
               from: ['src/worker', 'src/runtime'],

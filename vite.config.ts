@@ -34,4 +34,7 @@ export default defineConfig({
   worker: { format: 'es' },
   optimizeDeps: { exclude: ['onnxruntime-web'] },
   build: { target: 'es2022', chunkSizeWarningLimit: 4096 },
+  // C2PA (src/provenance → @trustnxt/c2pa-ts → cbor-x): cbor-x probes `new Function('')` at load,
+  // which the app's CSP (no 'unsafe-eval') reports as a violation; its no-eval build never does.
+  resolve: { alias: [{ find: /^cbor-x$/, replacement: 'cbor-x/index-no-eval' }] },
 });

@@ -3,6 +3,7 @@ import { Gallery } from '../ui/Gallery.tsx';
 import { GenerateForm } from '../ui/GenerateForm.tsx';
 import { ImagePanel } from '../ui/ImagePanel.tsx';
 import { ImportPanel } from '../ui/ImportPanel.tsx';
+import { XyzPanel } from '../ui/XyzPanel.tsx';
 import { ModelManager } from '../ui/ModelManager.tsx';
 import { NoticeBar } from '../ui/NoticeBar.tsx';
 import { LivePanel } from '../ui/LivePanel.tsx';
@@ -48,6 +49,7 @@ export function App() {
         </div>
         {/* After the gallery on a phone, under the form on a desktop (grid areas in styles.css). */}
         <aside className="extras">
+          <XyzPanel />
           <ImportPanel />
           <ModelManager />
         </aside>

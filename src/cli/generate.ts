@@ -15,7 +15,11 @@
  *   [--hires-steps 0] [--hires-denoise 0.7]
  *
  * Runs the same pipeline as the browser worker on onnxruntime-node and writes PNGs with A1111's
- * `parameters` text. A batch writes out.png, out-1.png, ….
+ * `parameters` text and a signed C2PA manifest (key file: src/cli/c2pa-identity-file.ts). A batch
+ * writes out.png, out-1.png, ….
+ *
+ * X/Y/Z plot: --xyz-x "CFG Scale: 3, 7" [--xyz-y "Steps: 4, 20"] [--xyz-z "Seed: 1-3"] → the labelled
+ *   grid at --out, each cell at out-cell-000.png … (src/cli/xyz.ts)
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { PNG } from 'pngjs';
@@ -37,8 +41,12 @@ import { loadNodeModel } from '../runtime/node/ort-node.ts';
 import { loadNodeUpscaler } from '../runtime/node/upscaler-node.ts';
 import type { PixelUpscaler } from '../pipeline/upscale.ts';
 import { DEFAULT_HIRES_PARAMS, EMBEDDED_SR_ID, upscalerLabel } from '../protocol/upscale-params.ts';
+import { GENERATOR_NAME } from '../provenance/c2pa.ts';
+import { createPngSigner } from '../provenance/png-signer.ts';
 import { SAMPLERS } from '../schedulers/index.ts';
 import { readArgs } from './args.ts';
+import { fileIdentityStore } from './c2pa-identity-file.ts';
+import { runXyzFromCli } from './xyz.ts';
 
 const DEFAULT_MODEL = 'models/tiny-shapes';
 
@@ -65,6 +73,9 @@ function parseSize(text: string, flag: string): [number, number] {
 
 async function main() {
   const args = readArgs({
+    'xyz-x': { type: 'string' },
+    'xyz-y': { type: 'string' },
+    'xyz-z': { type: 'string' },
     prompt: { type: 'string', default: '' },
     negative: { type: 'string', default: '' },
     seed: { type: 'string', default: '0' },
@@ -190,6 +201,28 @@ async function main() {
     await loaded.release();
     return;
   }
+  // Every PNG carries a C2PA manifest signed with this install's key (made on first use).
+  const sign = createPngSigner(
+    fileIdentityStore(),
+    { generator: GENERATOR_NAME, version: pkg.version },
+    { extractable: true },
+  );
+  const xyz = { x: str('xyz-x'), y: str('xyz-y'), z: str('xyz-z') };
+  if (xyz.x !== undefined || xyz.y !== undefined || xyz.z !== undefined) {
+    if (params.interpolation) throw new Error('--xyz-* and --interpolate-* cannot be combined.');
+    const files = await runXyzFromCli({
+      loaded,
+      base: params,
+      images,
+      specs: xyz,
+      out: args.out as string,
+      version: pkg.version,
+      sign,
+    }).finally(() => loaded.release());
+    if (args.json) console.log(JSON.stringify(files));
+    else for (const f of files) console.log(`wrote ${f.file} (${f.label})`);
+    return;
+  }
   const request = generateRequestFrom(params, images, (id) => (hiresModel?.id === id ? hiresModel.upscaler : null));
   const out = args.out as string;
   const interpolating = params.interpolation !== undefined;
@@ -230,7 +263,8 @@ async function main() {
         { samplers: SAMPLERS, modelId: summary.id, version: `latent-studio ${pkg.version}` },
         { masked: request.mask != null },
       );
-      pending.push(writeFile(file, withPngText(PNG.sync.write(png), 'parameters', parameters)));
+      const tagged = withPngText(PNG.sync.write(png), 'parameters', parameters);
+      pending.push(sign(tagged, summary.id).then((signed) => writeFile(file, signed)));
       written.push({ file, seed: image.seed, totalMs: image.timings.totalMs });
     },
   });

@@ -25,6 +25,7 @@ import { applyModelDefaults, type ModelDefaults } from './model-defaults.ts';
 import type {
   EngineStatus,
   GalleryItem,
+  JobGroup,
   LastRun,
   ModelLoadFailure,
   Notice,
@@ -224,6 +225,7 @@ export interface JobExtras {
   images?: SourceImages;
   /** The model behind a Hires. fix upscaler. */
   upscaler?: UpscalerRef;
+  group?: JobGroup;
 }
 
 /** Validates the form and queues a job; `accepted` is false when it was refused. */
@@ -257,6 +259,7 @@ export function enqueueGenerate(
     params,
     ...(extras.images ? { images: extras.images } : {}),
     ...(extras.upscaler && params.hires ? { upscaler: extras.upscaler } : {}),
+    ...(extras.group ? { group: extras.group } : {}),
   };
   const next = startNext({
     ...state,

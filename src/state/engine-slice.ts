@@ -72,6 +72,8 @@ export interface EngineSlice {
   cancelJob(): void;
   clearQueue(): void;
   removeQueuedJob(id: JobId): void;
+  /** Queues a job with these params over the form's (an X/Y/Z cell); false when refused. */
+  generateWith(extras: NonNullable<Parameters<typeof enqueueGenerate>[2]>): boolean;
   /** Asks the worker's tokenizer for the counters, debounced so typing stays smooth. */
   requestTokenCount(delayMs?: number): void;
   /** Observes finished images (the gallery saves them). */
@@ -169,6 +171,7 @@ export const createEngineSlice: StateCreator<Studio, [], [], EngineSlice> = (set
     cancelJob: () => void bridge?.run(requestCancel),
     clearQueue: () => set(clearQueue(get()).state),
     removeQueuedJob: (id) => set(removeQueued(get(), id).state),
+    generateWith: (extras) => connected().run((s) => enqueueGenerate(s, SAMPLER_IDS, extras)).accepted,
     requestTokenCount(delayMs = 120) {
       if (countTimer) clearTimeout(countTimer);
       countTimer = setTimeout(() => {

@@ -14,6 +14,7 @@ import { SAMPLERS } from '../schedulers/index.ts';
 import { describeStorageError, openGalleryDb, type GalleryDb, type GalleryRecord } from '../storage/gallery-db.ts';
 import { encodePng, makeThumbnail } from '../storage/png-image.ts';
 import { VERSION_TAG } from './app-version.ts';
+import { browserPngSigner } from './provenance.ts';
 import type { Studio } from './store.ts';
 import type { GalleryItem, GalleryStatus } from './types.ts';
 
@@ -52,11 +53,13 @@ export interface GallerySlice {
   pngOf(id: string): Promise<Blob | null>;
   /** Resolves when every image made so far is saved (or failed to save). */
   gallerySaved(): Promise<void>;
+  /** Adds an image made outside the engine (an X/Y/Z grid) to the top, and saves it. */
+  addGalleryImage(item: GalleryItem): void;
 }
 
 /** The `parameters` text embedded in an item's PNG. */
-export const infotextOf = (item: Pick<GalleryItem, 'params' | 'modelId'>) =>
-  infotextFromParams(item.params, { samplers: SAMPLERS, modelId: item.modelId, version: VERSION_TAG });
+export const infotextOf = (item: Pick<GalleryItem, 'params' | 'modelId' | 'infotext'>) =>
+  item.infotext ?? infotextFromParams(item.params, { samplers: SAMPLERS, modelId: item.modelId, version: VERSION_TAG });
 
 const itemOf = (record: GalleryRecord): GalleryItem => ({
   id: record.id,
@@ -85,6 +88,30 @@ async function encodeInBrowser(item: GalleryItem): Promise<{ png: Blob; thumb: B
     post ? [['postprocessing', postprocessingText(post)]] : [],
   );
   return { png, thumb: await makeThumbnail(png, item.width, item.height) };
+}
+
+/**
+ * Adds a signed C2PA manifest (src/provenance) to what `encode` made. Signing that fails
+ * (IndexedDB refused, say) keeps the image unsigned and says so once, rather than losing it.
+ */
+function withC2pa(
+  encode: (item: GalleryItem) => Promise<{ png: Blob; thumb: Blob }>,
+  report: (text: string) => void,
+): (item: GalleryItem) => Promise<{ png: Blob; thumb: Blob }> {
+  const sign = browserPngSigner();
+  let warned = false;
+  return async (item) => {
+    const encoded = await encode(item);
+    try {
+      const signed = await sign(new Uint8Array(await encoded.png.arrayBuffer()), item.modelId);
+      const png = new Blob([signed as Uint8Array<ArrayBuffer>], { type: 'image/png' });
+      return { png, thumb: encoded.thumb === encoded.png ? png : encoded.thumb };
+    } catch (error) {
+      if (!warned) report(`Images are saved without a C2PA signature: ${String(error)}`);
+      warned = true;
+      return encoded;
+    }
+  };
 }
 
 function defaultChannel(): GalleryChannel | null {
@@ -195,7 +222,7 @@ export const createGallerySlice: StateCreator<Studio, [], [], GallerySlice> = (s
     galleryStatus: { total: 0, hasMore: false, loading: false, persistent: true, saving: 0 },
 
     async startGallery(options = {}) {
-      encode = options.encode ?? encodeInBrowser;
+      encode = options.encode ?? withC2pa(encodeInBrowser, report);
       get().onImageAdded(queueSave);
       try {
         db = await (options.open ?? openGalleryDb)();
@@ -269,5 +296,10 @@ export const createGallerySlice: StateCreator<Studio, [], [], GallerySlice> = (s
     },
 
     gallerySaved: () => writes,
+
+    addGalleryImage(item) {
+      set((s) => ({ gallery: [item, ...s.gallery] }));
+      queueSave(item);
+    },
   };
 };

@@ -50,6 +50,8 @@ export interface RunningJob {
 }
 
 export interface QueuedJob {
+  /** Set on the cells of an X/Y/Z plot (src/state/xyz.ts): the queue shows them as one job. */
+  group?: JobGroup;
   id: JobId;
   params: GenerationParams;
   /** Source image (and mask) of an img2img / inpaint job (image-slice.ts). */
@@ -58,6 +60,11 @@ export interface QueuedJob {
   upscaler?: UpscalerRef;
   /** An upscale job (the gallery's "Upscale ×2 / ×4"): `params` are the source image's plus `postprocess`. */
   upscale?: { image: RgbaPixels; scale: number; upscaler: UpscalerRef };
+}
+
+export interface JobGroup {
+  id: string;
+  label: string;
 }
 
 export interface EngineStatus {
@@ -128,6 +135,8 @@ export interface GalleryItem {
   backend: Backend | null;
   timings: PhaseTimings;
   createdAt: number;
+  /** Infotext to embed instead of the one made from `params` (an X/Y/Z grid's). */
+  infotext?: string;
 }
 
 export interface GalleryStatus {

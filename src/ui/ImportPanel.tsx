@@ -1,5 +1,7 @@
-import { useEffect, useId, useState } from 'react';
+import { useCallback, useEffect, useId, useState } from 'react';
 import { importFile, importInfotext } from '../state/import-params.ts';
+import { readFileProvenance, type FileProvenance } from '../state/provenance.ts';
+import { ProvenanceSummary } from './ProvenanceSummary.tsx';
 
 const hasFiles = (e: DragEvent) => Array.from(e.dataTransfer?.types ?? []).includes('Files');
 
@@ -11,6 +13,14 @@ export function ImportPanel() {
   const ids = { file: useId(), text: useId() };
   const [text, setText] = useState('');
   const [dragging, setDragging] = useState(false);
+  const [provenance, setProvenance] = useState<FileProvenance | null>(null);
+
+  // Parameters into the form, and the file's C2PA summary beside it (its own read: a PNG
+  // without parameters can still carry credentials).
+  const take = useCallback((file: File) => {
+    void importFile(file);
+    void readFileProvenance(file).then(setProvenance);
+  }, []);
 
   useEffect(() => {
     const over = (e: DragEvent) => {
@@ -26,13 +36,13 @@ export function ImportPanel() {
       e.preventDefault();
       setDragging(false);
       const file = e.dataTransfer?.files[0];
-      if (file) void importFile(file);
+      if (file) take(file);
     };
     const paste = (e: ClipboardEvent) => {
       const file = e.clipboardData?.files[0];
       if (file && file.type === 'image/png') {
         e.preventDefault();
-        void importFile(file);
+        take(file);
       }
     };
     addEventListener('dragover', over);
@@ -45,7 +55,7 @@ export function ImportPanel() {
       removeEventListener('drop', drop);
       removeEventListener('paste', paste);
     };
-  }, []);
+  }, [take]);
 
   return (
     <section className={`import-panel${dragging ? ' dragging' : ''}`} aria-label="Import parameters">
@@ -59,7 +69,7 @@ export function ImportPanel() {
           onChange={(e) => {
             const file = e.target.files?.[0];
             e.target.value = '';
-            if (file) void importFile(file);
+            if (file) take(file);
           }}
         />
       </div>
@@ -84,6 +94,7 @@ export function ImportPanel() {
       >
         Apply parameters
       </button>
+      {provenance && <ProvenanceSummary provenance={provenance} />}
       {dragging && (
         <div className="drop-overlay" aria-hidden="true">
           Drop a PNG to import its parameters

@@ -1,0 +1,231 @@
+/**
+ * C2PA manifests on PNGs, through @trustnxt/c2pa-ts (a pure TypeScript C2PA 2.1 implementation:
+ * JUMBF, COSE, claim and assertions; no wasm, so it runs unchanged in the browser and in Node).
+ *
+ * Writing: one manifest with a `c2pa.actions` assertion (`c2pa.created`, digital source type
+ * IPTC `trainedAlgorithmicMedia`, the studio as software agent, the model as a parameter) and
+ * the data-hash hard binding, signed ES256 with the install's identity (identity.ts). The
+ * manifest store goes in the PNG's `caBX` chunk; the A1111 `parameters` text chunk stays.
+ *
+ * Reading: the summary the import panel shows — signer, actions, whether the signature and the
+ * hashes validate, and whether the signer is trusted (never, here: no trust list is configured,
+ * and c2pa-ts does not evaluate trust, so the studio decides it and says why).
+ */
+import * as x509 from '@peculiar/x509';
+import { PNG } from '@trustnxt/c2pa-ts/asset';
+import { CoseAlgorithmIdentifier, type Signer } from '@trustnxt/c2pa-ts/cose';
+import { SuperBox } from '@trustnxt/c2pa-ts/jumbf';
+import {
+  ActionAssertion,
+  ActionType,
+  DataHashAssertion,
+  DigitalSourceType,
+  ManifestStore,
+  ValidationResult,
+  ValidationStatusCode,
+} from '@trustnxt/c2pa-ts/manifest';
+import type { SigningIdentity } from './identity.ts';
+
+/** The claim generator and software agent name written into every manifest. */
+export const GENERATOR_NAME = 'Latent Studio';
+
+export const TRAINED_ALGORITHMIC_MEDIA = 'http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia';
+
+x509.cryptoProvider.set(globalThis.crypto);
+
+export interface ProvenanceInfo {
+  /** "Latent Studio" */
+  generator: string;
+  /** package.json version */
+  version: string;
+  /** The model that made the image (catalog id or folder name). */
+  model: string;
+}
+
+function signerOf(identity: SigningIdentity): Signer {
+  const [leaf, ...chain] = identity.certificates.map((der) => new x509.X509Certificate(der));
+  if (!leaf) throw new Error('the signing identity has no certificate');
+  return {
+    algorithm: CoseAlgorithmIdentifier.ES256,
+    certificate: leaf,
+    chainCertificates: chain,
+    async sign(payload) {
+      const signature = await globalThis.crypto.subtle.sign(
+        { name: 'ECDSA', hash: 'SHA-256' },
+        identity.privateKey,
+        payload as Uint8Array<ArrayBuffer>,
+      );
+      return new Uint8Array(signature);
+    },
+  };
+}
+
+/** Returns the PNG with a signed C2PA manifest store embedded (other chunks untouched). */
+export async function signPng(png: Uint8Array, identity: SigningIdentity, info: ProvenanceInfo): Promise<Uint8Array> {
+  const signer = signerOf(identity);
+  const asset = new PNG(png);
+  const store = new ManifestStore();
+  const manifest = store.createManifest({
+    assetFormat: 'image/png',
+    instanceID: `xmp:iid:${globalThis.crypto.randomUUID()}`,
+    defaultHashAlgorithm: 'SHA-256',
+    signer,
+  });
+  const claim = manifest.claim;
+  if (!claim) throw new Error('c2pa-ts made a manifest without a claim');
+  claim.claimGeneratorName = info.generator;
+  claim.claimGeneratorVersion = info.version;
+  const actions = new ActionAssertion();
+  actions.actions = [
+    {
+      action: ActionType.C2paCreated,
+      digitalSourceType: DigitalSourceType.TrainedAlgorithmicMedia,
+      softwareAgent: { name: info.generator, version: info.version },
+      parameters: { model: info.model },
+    },
+  ];
+  manifest.addAssertion(actions);
+  const hash = DataHashAssertion.create('SHA-256');
+  manifest.addAssertion(hash);
+  // Order matters: reserve the chunk, hash everything outside it, sign the claim, write it.
+  await asset.ensureManifestSpace(store.measureSize());
+  await hash.updateWithAsset(asset);
+  await manifest.sign(signer);
+  await asset.writeManifestJUMBF(store.getBytes());
+  return asset.getDataRange();
+}
+
+export interface C2paAction {
+  action: string;
+  digitalSourceType?: string;
+  softwareAgent?: string;
+  /** The `model` parameter this studio records on `c2pa.created`. */
+  model?: string;
+}
+
+export interface C2paSummary {
+  /** Claim generator, e.g. "Latent Studio 0.1.0". */
+  generator: string;
+  /** Signing certificate's common name and organization. */
+  signer: string;
+  /** The certificate that issued it (the root of the embedded chain). */
+  issuer: string;
+  actions: C2paAction[];
+  /** The claim signature verifies, the chain's signatures verify, and every hash matches. */
+  signatureValid: boolean;
+  /** Failure codes and messages when not valid. */
+  problems: string[];
+  trusted: boolean;
+  /** Why it is (not) trusted, in words for the import panel. */
+  trustReason: string;
+  /** SHA-256 of the chain's root certificate (see identityFingerprint). */
+  rootFingerprint: string;
+}
+
+export type C2paReadResult =
+  { kind: 'none' } | { kind: 'unreadable'; message: string } | { kind: 'manifest'; summary: C2paSummary };
+
+const nameOf = (cert: x509.X509Certificate, dn: 'subject' | 'issuer') => {
+  const name = new x509.Name(cert[dn]);
+  const cn = name.getField('CN')[0];
+  const o = name.getField('O')[0];
+  return [cn, o].filter(Boolean).join(', ') || cert[dn];
+};
+
+async function chainProblems(chain: x509.X509Certificate[], at: Date): Promise<string[]> {
+  const problems: string[] = [];
+  for (const [i, cert] of chain.entries()) {
+    const issuer = chain[i + 1] ?? cert;
+    const ok = await cert.verify({ publicKey: issuer.publicKey, date: at, signatureOnly: false }).catch(() => false);
+    if (!ok)
+      problems.push(
+        `certificate "${nameOf(cert, 'subject')}" is not validly signed by its issuer or is outside its validity period`,
+      );
+  }
+  return problems;
+}
+
+const agentName = (agent: unknown): string | undefined => {
+  if (typeof agent === 'string') return agent;
+  if (agent && typeof agent === 'object' && 'name' in agent) {
+    const { name, version } = agent as { name: string; version?: string };
+    return version ? `${name} ${version}` : name;
+  }
+  return undefined;
+};
+
+/**
+ * Reads and validates the active manifest of a PNG. `trustAnchors` are root fingerprints the user
+ * trusts (none by default: the studio ships no C2PA trust list).
+ */
+export async function readC2pa(png: Uint8Array, trustAnchors: readonly string[] = []): Promise<C2paReadResult> {
+  let asset: PNG;
+  try {
+    asset = new PNG(png);
+  } catch (error) {
+    return { kind: 'unreadable', message: error instanceof Error ? error.message : String(error) };
+  }
+  const jumbf = asset.getManifestJUMBF();
+  if (!jumbf) return { kind: 'none' };
+  let store: ManifestStore;
+  let validation: ValidationResult;
+  try {
+    store = ManifestStore.read(SuperBox.fromBuffer(jumbf as Uint8Array<ArrayBuffer>));
+    validation = await store.validate(asset);
+  } catch (error) {
+    return { kind: 'unreadable', message: error instanceof Error ? error.message : String(error) };
+  }
+  const manifest = store.getActiveManifest();
+  const claim = manifest?.claim;
+  const signature = manifest?.signature;
+  const leaf = signature?.signatureData.certificate;
+  const chain = leaf ? [leaf, ...(signature?.signatureData.chainCertificates ?? [])] : [];
+  const root = chain.at(-1);
+  // c2pa-ts reports signingCredential.trusted without a trust list; trust is decided below.
+  const failures = validation.statusEntries.filter(
+    (e) => !e.success && e.code !== ValidationStatusCode.SigningCredentialTrusted,
+  );
+  const problems = failures.map((e) => (e.explanation ? `${e.code}: ${e.explanation}` : e.code));
+  if (chain.length > 0) problems.push(...(await chainProblems(chain, new Date())));
+  const actions: C2paAction[] = [];
+  for (const assertion of manifest?.assertions?.assertions ?? []) {
+    if (!(assertion instanceof ActionAssertion)) continue;
+    for (const a of assertion.actions) {
+      const agent = agentName(a.softwareAgent);
+      actions.push({
+        action: a.action,
+        ...(a.digitalSourceType ? { digitalSourceType: a.digitalSourceType } : {}),
+        ...(agent ? { softwareAgent: agent } : {}),
+        ...(typeof a.parameters?.['model'] === 'string' ? { model: a.parameters['model'] } : {}),
+      });
+    }
+  }
+  const rootFingerprint = root
+    ? Array.from(new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', root.rawData)), (b) =>
+        b.toString(16).padStart(2, '0'),
+      ).join('')
+    : '';
+  const trusted = rootFingerprint !== '' && trustAnchors.includes(rootFingerprint) && problems.length === 0;
+  const selfSigned = root ? root.subject === root.issuer : false;
+  const trustReason = trusted
+    ? 'The certificate chain ends in a root you trust.'
+    : !root
+      ? 'The manifest carries no certificate.'
+      : selfSigned
+        ? `The certificate chain ends in "${nameOf(root, 'subject')}", a self-signed root that is on no C2PA trust list (Latent Studio makes one for each install), so nobody vouches for who signed it: the signature only shows the image is unchanged since signing.`
+        : `The certificate chain ends in "${nameOf(root, 'issuer')}", which is on no trust list this studio knows.`;
+  return {
+    kind: 'manifest',
+    summary: {
+      generator: [claim?.claimGeneratorName, claim?.claimGeneratorVersion].filter(Boolean).join(' '),
+      signer: leaf ? nameOf(leaf, 'subject') : 'unknown',
+      issuer: root ? nameOf(root, 'subject') : 'unknown',
+      actions,
+      signatureValid: problems.length === 0 && !!leaf,
+      problems,
+      trusted,
+      trustReason,
+      rootFingerprint,
+    },
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * Every PNG `npm run generate` writes carries a signed C2PA manifest, checked with c2pa-rs (not
+ * the c2pa-ts code that wrote it); the key file is made once, owner-only, and reused.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import pkg from '../../package.json' with { type: 'json' };
+import { readPngText } from '../../src/metadata/png-text.ts';
+import { readC2pa, TRAINED_ALGORITHMIC_MEDIA } from '../../src/provenance/c2pa.ts';
+import { readWithC2paRs } from '../support/c2pa-rs-reader.ts';
+
+const run = promisify(execFile);
+const dir = mkdtempSync(join(tmpdir(), 'latent-studio-cli-c2pa-'));
+const keyFile = join(dir, 'config', 'signer.json');
+const env = { ...process.env, LATENT_STUDIO_C2PA_KEY: keyFile };
+
+const generate = (out: string, seed: string) =>
+  run(
+    'npx',
+    ['tsx', 'src/cli/generate.ts', '--out', out, '--prompt', 'a blue circle', '--seed', seed, '--steps', '2'],
+    {
+      timeout: 120_000,
+      env,
+    },
+  );
+
+describe('npm run generate signs its PNGs (C2PA)', () => {
+  it('writes a manifest c2pa-rs validates, with the parameters chunk kept, and reuses its key', async () => {
+    const first = join(dir, 'first.png');
+    const second = join(dir, 'second.png');
+    await generate(first, '3');
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    const key = readFileSync(keyFile, 'utf8');
+    await generate(second, '4');
+    expect(readFileSync(keyFile, 'utf8')).toBe(key);
+
+    const bytes = new Uint8Array(readFileSync(first));
+    const report = await readWithC2paRs(bytes);
+    expect(report.validation_state).toBe('Valid');
+    expect((report.validation_status ?? []).map((e) => e.code)).toEqual(['signingCredential.untrusted']);
+    const manifest = report.manifests[report.active_manifest ?? ''];
+    expect(manifest?.claim_generator_info?.[0]).toEqual({ name: 'Latent Studio', version: pkg.version });
+    const actions = manifest?.assertions.find((a) => a.label.startsWith('c2pa.actions'))?.data.actions;
+    expect(actions?.[0]).toMatchObject({
+      action: 'c2pa.created',
+      digitalSourceType: TRAINED_ALGORITHMIC_MEDIA,
+      parameters: { model: 'tiny-shapes' },
+    });
+    expect(readPngText(bytes).find((e) => e.keyword === 'parameters')?.text).toMatch(/^a blue circle\nSteps: 2,/);
+
+    // Both images are signed by the same install root.
+    const [a, b] = await Promise.all([readC2pa(bytes), readC2pa(new Uint8Array(readFileSync(second)))]);
+    expect(a.kind === 'manifest' && b.kind === 'manifest').toBe(true);
+    if (a.kind === 'manifest' && b.kind === 'manifest') {
+      expect(a.summary.rootFingerprint).toBe(b.summary.rootFingerprint);
+      expect(a.summary.signatureValid && !a.summary.trusted).toBe(true);
+    }
+  });
+});
+
+describe('the CLI key file', () => {
+  it('a damaged key file is named in a clear error, not replaced', async () => {
+    const { fileIdentityStore } = await import('../../src/cli/c2pa-identity-file.ts');
+    const { writeFileSync } = await import('node:fs');
+    const damaged = join(dir, 'damaged.json');
+    writeFileSync(damaged, '{"format": "latent-studio-c2pa-signer/1", "privateKey": {}');
+    await expect(fileIdentityStore(damaged).load()).rejects.toThrow(`The C2PA key file ${damaged} cannot be read`);
+    expect(readFileSync(damaged, 'utf8')).toContain('"privateKey": {}');
+  });
+  it('honours XDG_CONFIG_HOME and the LATENT_STUDIO_C2PA_KEY override', async () => {
+    const { identityFilePath } = await import('../../src/cli/c2pa-identity-file.ts');
+    expect(identityFilePath({ XDG_CONFIG_HOME: '/cfg' })).toBe('/cfg/latent-studio/c2pa-signer.json');
+    expect(identityFilePath({ LATENT_STUDIO_C2PA_KEY: '/k.json', XDG_CONFIG_HOME: '/cfg' })).toBe('/k.json');
+  });
+});

@@ -1,0 +1,131 @@
+/**
+ * The C2PA manifest the studio writes, checked by c2pa-rs (the CAI's reference implementation, a
+ * different code path from the c2pa-ts writer) and by the studio's own reader: signature and
+ * hashes valid, signer untrusted (self-signed install root), actions as issue 16 asks, the A1111
+ * `parameters` chunk kept, and a tampered image failing validation in both readers.
+ */
+import { PNG } from 'pngjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readPngText, withPngText } from '../../src/metadata/png-text.ts';
+import { readC2pa, signPng, TRAINED_ALGORITHMIC_MEDIA } from '../../src/provenance/c2pa.ts';
+import { createSigningIdentity, identityFingerprint, type SigningIdentity } from '../../src/provenance/identity.ts';
+import { readWithC2paRs } from '../support/c2pa-rs-reader.ts';
+
+function plainPng(): Uint8Array {
+  const png = new PNG({ width: 16, height: 16 });
+  for (let i = 0; i < png.data.length; i += 4) png.data.set([(i * 7) % 256, 90, 200, 255], i);
+  return withPngText(new Uint8Array(PNG.sync.write(png)), 'parameters', 'a red star\nSteps: 4, Seed: 1');
+}
+
+const info = { generator: 'Latent Studio', version: '0.1.0', model: 'tiny-shapes' };
+let identity: SigningIdentity;
+let signed: Uint8Array;
+
+beforeAll(async () => {
+  identity = (await createSigningIdentity()).identity;
+  signed = await signPng(plainPng(), identity, info);
+});
+
+describe('C2PA manifest on a studio PNG', () => {
+  it('validates in c2pa-rs: signature and data hash good, signer untrusted', async () => {
+    const report = await readWithC2paRs(signed);
+    expect(report.validation_state).toBe('Valid');
+    const codes = (report.validation_status ?? []).map((e) => e.code);
+    // The only complaint is trust: a self-signed install root is on no trust list.
+    expect(codes).toEqual(['signingCredential.untrusted']);
+    const manifest = report.manifests[report.active_manifest ?? ''];
+    expect(manifest?.claim_generator_info?.[0]).toEqual({ name: 'Latent Studio', version: '0.1.0' });
+    expect(manifest?.signature_info?.alg).toBe('Es256');
+    expect(manifest?.signature_info?.common_name).toMatch(/^Latent Studio signer /);
+    const actions = manifest?.assertions.find((a) => a.label.startsWith('c2pa.actions'))?.data.actions;
+    expect(actions).toEqual([
+      expect.objectContaining({
+        action: 'c2pa.created',
+        digitalSourceType: TRAINED_ALGORITHMIC_MEDIA,
+        softwareAgent: { name: 'Latent Studio', version: '0.1.0' },
+        parameters: { model: 'tiny-shapes' },
+      }),
+    ]);
+  });
+
+  it('keeps the A1111 parameters chunk readable', () => {
+    const text = readPngText(signed).find((e) => e.keyword === 'parameters')?.text;
+    expect(text).toBe('a red star\nSteps: 4, Seed: 1');
+    // and the pixels are untouched
+    expect(PNG.sync.read(Buffer.from(signed)).data).toEqual(PNG.sync.read(Buffer.from(plainPng())).data);
+  });
+
+  it('reads back in the studio as valid, untrusted, with the reason', async () => {
+    const result = await readC2pa(signed);
+    expect(result.kind).toBe('manifest');
+    if (result.kind !== 'manifest') return;
+    const s = result.summary;
+    expect(s.signatureValid).toBe(true);
+    expect(s.problems).toEqual([]);
+    expect(s.trusted).toBe(false);
+    expect(s.trustReason).toMatch(/self-signed root that is on no C2PA trust list/);
+    expect(s.generator).toBe('Latent Studio 0.1.0');
+    expect(s.signer).toMatch(/^Latent Studio signer \w+, Latent Studio \(self-signed\)$/);
+    expect(s.actions).toEqual([
+      {
+        action: 'c2pa.created',
+        digitalSourceType: TRAINED_ALGORITHMIC_MEDIA,
+        softwareAgent: 'Latent Studio 0.1.0',
+        model: 'tiny-shapes',
+      },
+    ]);
+    expect(s.rootFingerprint).toBe(await identityFingerprint(identity.certificates));
+    // A root the user chose to trust is trusted.
+    const again = await readC2pa(signed, [s.rootFingerprint]);
+    expect(again.kind === 'manifest' && again.summary.trusted).toBe(true);
+  });
+
+  it('a changed pixel fails validation in both readers', async () => {
+    const tampered = PNG.sync.read(Buffer.from(signed));
+    tampered.data[0] = (tampered.data[0]! + 1) % 256;
+    // Re-encode the pixels but keep the manifest and text chunks: splice the new IDAT in.
+    const forged = spliceIdat(signed, new Uint8Array(PNG.sync.write(tampered)));
+    const report = await readWithC2paRs(forged);
+    expect(report.validation_state).toBe('Invalid');
+    expect((report.validation_status ?? []).map((e) => e.code)).toContain('assertion.dataHash.mismatch');
+    const ours = await readC2pa(forged);
+    expect(ours.kind === 'manifest' && ours.summary.signatureValid).toBe(false);
+    expect(ours.kind === 'manifest' && ours.summary.problems.join(' ')).toMatch(/dataHash\.mismatch/);
+  });
+
+  it('a PNG without a manifest reads as none', async () => {
+    expect(await readC2pa(plainPng())).toEqual({ kind: 'none' });
+  });
+});
+
+/** Replaces `signed`'s IDAT chunk with `other`'s (same-length tampering is not needed: the hash covers bytes). */
+function spliceIdat(signed: Uint8Array, other: Uint8Array): Uint8Array {
+  const chunks = (png: Uint8Array) => {
+    const out: { type: string; bytes: Uint8Array }[] = [];
+    const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
+    for (let at = 8; at < png.length;) {
+      const length = view.getUint32(at);
+      const type = String.fromCharCode(...png.subarray(at + 4, at + 8));
+      out.push({ type, bytes: png.subarray(at, at + 12 + length) });
+      at += 12 + length;
+    }
+    return out;
+  };
+  const idat = chunks(other).filter((c) => c.type === 'IDAT');
+  const parts: Uint8Array[] = [signed.subarray(0, 8)];
+  let placed = false;
+  for (const c of chunks(signed)) {
+    if (c.type !== 'IDAT') parts.push(c.bytes);
+    else if (!placed) {
+      parts.push(...idat.map((i) => i.bytes));
+      placed = true;
+    }
+  }
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
