@@ -14,9 +14,8 @@
  * The 4-step model: `npm run bench -- --model models/tiny-shapes-turbo --steps 4 --cfg 1 --skip-browser`.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Browser } from 'playwright-core';
 import { chromiumLaunchOptions } from '../tests/support/chromium.ts';
@@ -27,6 +26,7 @@ import { loadNodeModel } from '../src/runtime/node/ort-node.ts';
 import { wasmThreadCount } from '../src/runtime/web/ort-build.ts';
 import { createScheduler, parseSchedulerConfig, SAMPLERS } from '../src/schedulers/index.ts';
 import { ensureReplica, type ReplicaArch } from '../tests/support/replicas.ts';
+import { benchLive } from './bench-live.ts';
 import { benchParsers } from './bench-parsers.ts';
 import { benchUnetBrowser, benchUnetNode, formatUnet, unetFeedPlan } from './bench-unet.ts';
 
@@ -189,7 +189,7 @@ async function benchBrowser(browser: Browser): Promise<BrowserFigures> {
       if (backend === 'wasm') figures.wasmUnetStepMs = median(timings.slice(1).flatMap((t) => t.unetMs));
       await page.close();
     }
-    figures.live = await benchLiveIfPresent(browser, `http://127.0.0.1:${port}/`);
+    figures.live = await benchLiveFigure(browser, `http://127.0.0.1:${port}/`);
   } finally {
     if (server.pid) process.kill(-server.pid);
     rmSync(outDir, { recursive: true, force: true });
@@ -197,33 +197,11 @@ async function benchBrowser(browser: Browser): Promise<BrowserFigures> {
   return figures;
 }
 
-/**
- * Integration point for Live mode's figure (issue #15 item 2, the `live` branch): when
- * scripts/bench-live.ts exists, it is imported and its `benchLive({ browser, baseUrl, quick })`
- * (a scripted typist in the real app with Live on, served at baseUrl) returns images per second,
- * as a number or as `{ imagesPerSecond }`. Until then the figure is null, never made up.
- */
-async function benchLiveIfPresent(browser: Browser, baseUrl: string): Promise<number | null> {
-  const file = fileURLToPath(new URL('./bench-live.ts', import.meta.url));
-  if (!existsSync(file)) {
-    console.log('\nlive: scripts/bench-live.ts is not there yet: live_images_per_s is null');
-    return null;
-  }
-  const live = (await import(pathToFileURL(file).href)) as {
-    benchLive?: (o: {
-      browser: Browser;
-      baseUrl: string;
-      quick: boolean;
-    }) => Promise<number | { imagesPerSecond: number }>;
-  };
-  if (typeof live.benchLive !== 'function') {
-    console.log('\nlive: scripts/bench-live.ts exports no benchLive(): live_images_per_s is null');
-    return null;
-  }
-  const result = await live.benchLive({ browser, baseUrl, quick });
-  const perSecond = typeof result === 'number' ? result : result.imagesPerSecond;
-  console.log(`\nlive: ${perSecond.toFixed(2)} images per second`);
-  return perSecond;
+/** Live mode's figure (issue #15 item 2): a scripted typist in the real app, served at baseUrl. */
+async function benchLiveFigure(browser: Browser, baseUrl: string): Promise<number> {
+  const { imagesPerSecond } = await benchLive({ browser, baseUrl, quick });
+  console.log(`\nlive: ${imagesPerSecond.toFixed(2)} images per second`);
+  return imagesPerSecond;
 }
 
 const REPLICAS: { arch: ReplicaArch; batch: number }[] = [
