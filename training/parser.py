@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Caption parser: the front end of the embedded models' text encoder (issue #14).
 
-  /usr/bin/python3 training/parser.py --model models/tiny-shapes --also models/tiny-shapes-turbo   # ~10 min
+  /usr/bin/python3 training/parser.py --model models/tiny-shapes --also models/tiny-shapes-turbo   # ~20 min
+  (or train it with --no-export beside train.py's VAE stage, then export with --from-checkpoint)
 
 Why. The shipped U-Nets were trained on the text encoder of the first caption grammar (causal,
 2 layers): on its own template it reads prompts well (colour 96.6 %), but on sentences shaped
@@ -324,14 +325,20 @@ def main():
     log = lambda *m: print(f"[{(time.time() - t0) / 60:5.1f} min]", *m, flush=True)
 
     data.check_grammars_disjoint(n=5000)
-    tok = CLIPTokenizer.load(os.path.join(a.model, "tokenizer"))
+    # The tokenizer is the first grammar's (deterministic), so the parser can train before the base
+    # model exists: e.g. on the second core during train.py's 1-thread VAE stage.
+    tok_dir = os.path.join(a.model, "tokenizer")
+    tok = CLIPTokenizer.load(tok_dir) if os.path.exists(os.path.join(tok_dir, "vocab.json")) \
+        else CLIPTokenizer.build(data.all_words_v1())
     parser = CaptionParser(len(tok.encoder), tok.pad_id, d=a.d, layers=a.layers)
     log(f"parser params {sum(q.numel() for q in parser.parameters()):,}; vocab {len(tok.encoder)}")
     opt = torch.optim.AdamW(parser.parameters(), lr=a.lr, weight_decay=0.01)
     warm = 200
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: min(1.0, (s + 1) / warm) * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(1.0, s / a.steps)))))
-    held_small = json.load(open(os.path.join(a.model, "eval_prompts.json")))["phrasing_prompts"]
+    ev_file = os.path.join(a.model, "eval_prompts.json")
+    held_small = json.load(open(ev_file))["phrasing_prompts"] if os.path.exists(ev_file) \
+        else data.held_out_phrasing_set(n=64)
     held_big = held_out_items(999, 1200)
     free = json.load(open(os.path.join(HERE, "freeform_prompts.json")))["prompts"]
     trainset = train_grammar_items(555, 1200)
