@@ -36,7 +36,7 @@ type OrtModule = typeof OrtWeb;
 const builds = new Map<OrtBuild, Promise<OrtModule>>();
 
 /** The onnxruntime-web build for a backend, imported on first use (one chunk per build). */
-function ortFor(backend: Backend): Promise<OrtModule> {
+export function ortFor(backend: Backend): Promise<OrtModule> {
   const build = ortBuildFor(backend);
   let loading = builds.get(build);
   if (!loading) {
