@@ -293,7 +293,7 @@ def export_into(folder, composite, tok, report):
     exp._json(cfg_path, cfg)
     # the hand-written free-form set joins the model's eval prompts (npm run eval:model scores it)
     ev_path = os.path.join(folder, "eval_prompts.json")
-    ev = json.load(open(ev_path))
+    ev = json.load(open(ev_path)) if os.path.exists(ev_path) else {}
     ev["freeform_prompts"] = json.load(open(os.path.join(HERE, "freeform_prompts.json")))["prompts"]
     exp._json(ev_path, ev)
 
@@ -314,9 +314,13 @@ def main():
                    help="weight of the auxiliary per-token loss: object vs background colour word (0 = off)")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--no-export", action="store_true")
+    p.add_argument("--smoke", action="store_true", help="CI: a few steps and small eval sets, full export")
     p.add_argument("--from-checkpoint", action="store_true",
                    help="skip training: load --run-dir/parser.pt, report and export")
     a = p.parse_args()
+    n_eval = 1200
+    if a.smoke:
+        a.steps, a.batch, n_eval = 20, 32, 48
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     rng = np.random.default_rng(a.seed)
@@ -324,7 +328,7 @@ def main():
     t0 = time.time()
     log = lambda *m: print(f"[{(time.time() - t0) / 60:5.1f} min]", *m, flush=True)
 
-    data.check_grammars_disjoint(n=5000)
+    data.check_grammars_disjoint(n=500 if a.smoke else 5000)
     # The tokenizer is the first grammar's (deterministic), so the parser can train before the base
     # model exists: e.g. on the second core during train.py's 1-thread VAE stage.
     tok_dir = os.path.join(a.model, "tokenizer")
@@ -339,9 +343,9 @@ def main():
     ev_file = os.path.join(a.model, "eval_prompts.json")
     held_small = json.load(open(ev_file))["phrasing_prompts"] if os.path.exists(ev_file) \
         else data.held_out_phrasing_set(n=64)
-    held_big = held_out_items(999, 1200)
+    held_big = held_out_items(999, n_eval)
     free = json.load(open(os.path.join(HERE, "freeform_prompts.json")))["prompts"]
-    trainset = train_grammar_items(555, 1200)
+    trainset = train_grammar_items(555, n_eval)
     if a.from_checkpoint:
         ck = torch.load(os.path.join(a.run_dir, "parser.pt"))
         parser.load_state_dict(ck["parser"], strict=False)
@@ -360,13 +364,13 @@ def main():
         torch.nn.utils.clip_grad_norm_(parser.parameters(), 1.0)
         opt.step()
         sched.step()
-        if step % 500 == 0 or step == a.steps:
+        if step % 500 == 0 or (step == a.steps and not a.smoke):
             tr, _ = accuracy(parser, tok, trainset)
             hb, _ = accuracy(parser, tok, held_big)
             log(f"step {step} loss {loss.item():.4f} | training grammar {tr} | held-out phrasing {hb}")
     report = {"steps": ck["report"]["steps"] if a.from_checkpoint else a.steps, "batch": a.batch, "params": sum(q.numel() for q in parser.parameters()),
               "train_minutes": round((time.time() - t0) / 60, 1)}
-    for name, items in (("training_grammar_1200", trainset), ("held_out_phrasing_1200", held_big),
+    for name, items in ((f"training_grammar_{n_eval}", trainset), (f"held_out_phrasing_{n_eval}", held_big),
                         ("held_out_phrasing_eval_64", held_small), ("freeform_handwritten_40", free)):
         acc, wrong = accuracy(parser, tok, items)
         report[name] = acc

@@ -2,7 +2,9 @@
  * Keeps the training recipes from rotting: a few iterations from scratch, export, then the export
  * loads in onnxruntime-node through the studio's own loader and produces an image; then a few
  * iterations of the few-step distillation (training/distill.py) from that run, whose export
- * (float16-stored U-Net weights, its own scheduler config) generates in 4 steps without CFG.
+ * (float16-stored U-Net weights, its own scheduler config) generates in 4 steps without CFG; then
+ * a few steps of the caption parser (training/parser.py), whose text encoder replaces both
+ * folders' and still generates.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -92,5 +94,45 @@ describe('training recipe smoke run', () => {
     expect(fastImages).toHaveLength(1);
     expect(fastImages[0]?.length).toBe(64 * 64 * 4);
     await fast.release();
-  }, 480_000);
+
+    await run(
+      python,
+      [
+        'training/parser.py',
+        '--smoke',
+        '--model',
+        out,
+        '--also',
+        join(turbo, 'model'),
+        '--run-dir',
+        join(turbo, 'parser'),
+      ],
+      { timeout: 240_000 },
+    );
+    for (const folder of [out, join(turbo, 'model')]) {
+      const config = JSON.parse(readFileSync(join(folder, 'text_encoder/config.json'), 'utf8')) as Record<
+        string,
+        unknown
+      >;
+      expect(config['caption_parser'], folder).toBeDefined();
+    }
+    const parsed = await loadNodeModel(out);
+    const parsedImages: Uint8ClampedArray[] = [];
+    await txt2img(
+      parsed.model,
+      {
+        prompt: 'blue background, a red circle',
+        negativePrompt: '',
+        seeds: ['3'],
+        steps: 2,
+        cfg: 5,
+        sampler: 'euler',
+        width: 64,
+        height: 64,
+      },
+      { clock: () => performance.now(), onImage: (image) => parsedImages.push(image.rgba) },
+    );
+    expect(parsedImages).toHaveLength(1);
+    await parsed.release();
+  }, 720_000);
 });
