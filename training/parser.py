@@ -210,7 +210,7 @@ def colour_roles(ids, attrs, colour_ids):
     return roles
 
 
-def sample_batch(rng, tok, n, colour_ids=None):
+def sample_batch(rng, tok, n, colour_ids):
     texts, labels, attrs = [], [], []
     for _ in range(n):
         r = rng.random()
@@ -229,8 +229,6 @@ def sample_batch(rng, tok, n, colour_ids=None):
         attrs.append(a)
     ids = torch.tensor(tok(texts), dtype=torch.long)
     y = torch.tensor(labels, dtype=torch.long)
-    if colour_ids is None:
-        return ids, y
     return ids, y, colour_roles(ids, attrs, colour_ids)
 
 

@@ -18,6 +18,22 @@ import { loadNodeModel } from '../../src/runtime/node/ort-node.ts';
 const run = promisify(execFile);
 const python = '/usr/bin/python3';
 
+/** Loads an exported folder with the studio's own loader and generates one 64×64 image. */
+async function generateOne(folder: string, prompt: string, steps: number, cfg: number): Promise<Uint8ClampedArray[]> {
+  const loaded = await loadNodeModel(folder);
+  const images: Uint8ClampedArray[] = [];
+  try {
+    await txt2img(
+      loaded.model,
+      { prompt, negativePrompt: '', seeds: ['3'], steps, cfg, sampler: 'euler', width: 64, height: 64 },
+      { clock: () => performance.now(), onImage: (image) => images.push(image.rgba) },
+    );
+  } finally {
+    await loaded.release();
+  }
+  return images;
+}
+
 describe('training recipe smoke run', () => {
   it('trains a few iterations, exports the diffusers ONNX layout, and the studio can generate with it', async () => {
     const out = mkdtempSync(join(tmpdir(), 'latent-studio-smoke-'));
@@ -33,25 +49,9 @@ describe('training recipe smoke run', () => {
     ]) {
       expect(existsSync(join(out, file)), file).toBe(true);
     }
-    const loaded = await loadNodeModel(out);
-    const images: Uint8ClampedArray[] = [];
-    await txt2img(
-      loaded.model,
-      {
-        prompt: 'a red circle',
-        negativePrompt: '',
-        seeds: ['3'],
-        steps: 2,
-        cfg: 5,
-        sampler: 'euler',
-        width: 64,
-        height: 64,
-      },
-      { clock: () => performance.now(), onImage: (image) => images.push(image.rgba) },
-    );
+    const images = await generateOne(out, 'a red circle', 2, 5);
     expect(images).toHaveLength(1);
     expect(images[0]?.length).toBe(64 * 64 * 4);
-    await loaded.release();
 
     const turbo = mkdtempSync(join(tmpdir(), 'latent-studio-smoke-turbo-'));
     await run(
@@ -75,25 +75,9 @@ describe('training recipe smoke run', () => {
       unknown
     >;
     expect(scheduler['timestep_spacing']).toBe('trailing');
-    const fast = await loadNodeModel(join(turbo, 'model'));
-    const fastImages: Uint8ClampedArray[] = [];
-    await txt2img(
-      fast.model,
-      {
-        prompt: 'a red circle',
-        negativePrompt: '',
-        seeds: ['3'],
-        steps: 4,
-        cfg: 1,
-        sampler: 'euler',
-        width: 64,
-        height: 64,
-      },
-      { clock: () => performance.now(), onImage: (image) => fastImages.push(image.rgba) },
-    );
+    const fastImages = await generateOne(join(turbo, 'model'), 'a red circle', 4, 1);
     expect(fastImages).toHaveLength(1);
     expect(fastImages[0]?.length).toBe(64 * 64 * 4);
-    await fast.release();
 
     await run(
       python,
@@ -116,23 +100,7 @@ describe('training recipe smoke run', () => {
       >;
       expect(config['caption_parser'], folder).toBeDefined();
     }
-    const parsed = await loadNodeModel(out);
-    const parsedImages: Uint8ClampedArray[] = [];
-    await txt2img(
-      parsed.model,
-      {
-        prompt: 'blue background, a red circle',
-        negativePrompt: '',
-        seeds: ['3'],
-        steps: 2,
-        cfg: 5,
-        sampler: 'euler',
-        width: 64,
-        height: 64,
-      },
-      { clock: () => performance.now(), onImage: (image) => parsedImages.push(image.rgba) },
-    );
+    const parsedImages = await generateOne(out, 'blue background, a red circle', 2, 5);
     expect(parsedImages).toHaveLength(1);
-    await parsed.release();
   }, 720_000);
 });
