@@ -5,18 +5,25 @@
  * The gallery's "Upscale ×2 / ×4" in Node: A1111's extras upscale (src/pipeline/upscale.ts) with
  * the embedded SR model (default, models/tiny-shapes-sr), Lanczos, or any folder holding
  * upscaler/model.onnx (a downloaded Real-ESRGAN). The output keeps the input's `parameters` text
- * and adds A1111's `postprocessing` chunk ("Postprocess upscale by", "Postprocess upscaler").
+ * and adds A1111's `postprocessing` chunk ("Postprocess upscale by", "Postprocess upscaler"), and
+ * is signed like every PNG the studio writes (C2PA: `c2pa.created` with the source's model from its
+ * `parameters`, then `c2pa.resized` with the upscaler and factor; key: src/cli/c2pa-identity-file.ts).
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { PNG } from 'pngjs';
+import pkg from '../../package.json' with { type: 'json' };
+import { parseInfotext } from '../metadata/infotext.ts';
 import { readPngText, withPngText } from '../metadata/png-text.ts';
 import { postprocessingText } from '../metadata/upscale-infotext.ts';
 import { upscaleImage, type PixelUpscaler } from '../pipeline/upscale.ts';
 import { EMBEDDED_SR_ID, upscaleProblem, upscalerLabel } from '../protocol/upscale-params.ts';
 import { parseDecimal } from '../protocol/params.ts';
+import { GENERATOR_NAME } from '../provenance/c2pa.ts';
+import { createPngSigner } from '../provenance/png-signer.ts';
 import { loadNodeUpscaler } from '../runtime/node/upscaler-node.ts';
 import { readArgs } from './args.ts';
+import { fileIdentityStore } from './c2pa-identity-file.ts';
 
 const EMBEDDED_DIR = 'models/tiny-shapes-sr';
 
@@ -76,6 +83,17 @@ async function main() {
   const parameters = readPngText(bytes).find((e) => e.keyword === 'parameters');
   if (parameters?.text != null) encoded = withPngText(encoded, 'parameters', parameters.text);
   encoded = withPngText(encoded, 'postprocessing', postprocessingText({ upscaleBy: scale, upscaler: upscaler.name }));
+  const sign = createPngSigner(
+    fileIdentityStore(),
+    { generator: GENERATOR_NAME, version: pkg.version },
+    { extractable: true },
+  );
+  // The model that made the source, as its infotext names it ("unknown" for a PNG from elsewhere).
+  const model =
+    parameters?.text != null
+      ? (parseInfotext(parameters.text).entries.find(([k]) => k === 'Model')?.[1] ?? 'unknown')
+      : 'unknown';
+  encoded = await sign(encoded, model, { upscaler: upscaler.name, scale });
   await writeFile(String(args.out), encoded);
   const summary = { file: String(args.out), width: result.width, height: result.height, upscaler: upscaler.name, ms };
   if (args.json) console.log(JSON.stringify(summary));

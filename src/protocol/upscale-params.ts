@@ -44,6 +44,13 @@ export const UPSCALERS: readonly UpscalerInfo[] = [
   { id: REAL_ESRGAN_ID, label: 'R-ESRGAN General 4xV3', kind: 'model', scale: 4 },
 ];
 
+/**
+ * A plausible upscaler id: a built-in one, or a catalog id (a `?catalog=` one carries its host:
+ * "mirror.example/realesr"). Whether it is downloaded is the state's question (src/state/upscalers.ts).
+ */
+export const isUpscalerId = (id: unknown): id is string =>
+  typeof id === 'string' && (UPSCALERS.some((u) => u.id === id) || /^[A-Za-z0-9][^\s\\"<>]{0,199}$/.test(id));
+
 export const upscalerLabel = (id: string) => UPSCALERS.find((u) => u.id === id)?.label ?? id;
 
 /** The app-relative folder of the embedded SR model (served like models/tiny-shapes). */
@@ -80,7 +87,7 @@ export function hiresParamIssues(h: HiresParams, width: number, height: number):
     Math.floor((height * h.scale) / 8) * 8 > MAX_UPSCALED_SIDE
   )
     issues.push(`Hires fix would make an image over ${MAX_UPSCALED_SIDE} pixels on a side.`);
-  if (!UPSCALERS.some((u) => u.id === h.upscaler)) issues.push(`Unknown hires upscaler "${h.upscaler}".`);
+  if (!isUpscalerId(h.upscaler)) issues.push(`Unknown hires upscaler "${String(h.upscaler).slice(0, 60)}".`);
   if (!(Number.isInteger(h.steps) && h.steps >= 0 && h.steps <= 150)) issues.push('Hires steps must be 0 to 150.');
   if (!(typeof h.denoisingStrength === 'number' && h.denoisingStrength >= 0 && h.denoisingStrength <= 1))
     issues.push('Hires denoising strength must be between 0 and 1.');

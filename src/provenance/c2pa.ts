@@ -40,6 +40,11 @@ export interface ProvenanceInfo {
   version: string;
   /** The model that made the image (catalog id or folder name). */
   model: string;
+  /**
+   * An upscale after generation (gallery "Upscale ×N", `npm run upscale`): recorded as a second
+   * action, C2PA's `c2pa.resized`, with the upscaler and factor as its parameters.
+   */
+  upscaled?: { upscaler: string; scale: number };
 }
 
 function signerOf(identity: SigningIdentity): Signer {
@@ -83,6 +88,15 @@ export async function signPng(png: Uint8Array, identity: SigningIdentity, info: 
       softwareAgent: { name: info.generator, version: info.version },
       parameters: { model: info.model },
     },
+    ...(info.upscaled
+      ? [
+          {
+            action: ActionType.C2paResized,
+            softwareAgent: { name: info.generator, version: info.version },
+            parameters: { upscaler: info.upscaled.upscaler, scale: info.upscaled.scale },
+          },
+        ]
+      : []),
   ];
   manifest.addAssertion(actions);
   const hash = DataHashAssertion.create('SHA-256');
@@ -101,6 +115,9 @@ export interface C2paAction {
   softwareAgent?: string;
   /** The `model` parameter this studio records on `c2pa.created`. */
   model?: string;
+  /** The `upscaler` and `scale` parameters it records on `c2pa.resized`. */
+  upscaler?: string;
+  scale?: number;
 }
 
 export interface C2paSummary {
@@ -197,6 +214,8 @@ export async function readC2pa(png: Uint8Array, trustAnchors: readonly string[] 
         ...(a.digitalSourceType ? { digitalSourceType: a.digitalSourceType } : {}),
         ...(agent ? { softwareAgent: agent } : {}),
         ...(typeof a.parameters?.['model'] === 'string' ? { model: a.parameters['model'] } : {}),
+        ...(typeof a.parameters?.['upscaler'] === 'string' ? { upscaler: a.parameters['upscaler'] } : {}),
+        ...(typeof a.parameters?.['scale'] === 'number' ? { scale: a.parameters['scale'] } : {}),
       });
     }
   }

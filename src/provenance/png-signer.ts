@@ -6,7 +6,7 @@
 import { signPng, type ProvenanceInfo } from './c2pa.ts';
 import { loadOrCreateIdentity, type IdentityStore, type SigningIdentity } from './identity.ts';
 
-export type PngSigner = (png: Uint8Array, model: string) => Promise<Uint8Array>;
+export type PngSigner = (png: Uint8Array, model: string, upscaled?: ProvenanceInfo['upscaled']) => Promise<Uint8Array>;
 
 export function createPngSigner(
   store: IdentityStore,
@@ -14,11 +14,11 @@ export function createPngSigner(
   options: { extractable?: boolean } = {},
 ): PngSigner {
   let identity: Promise<SigningIdentity> | null = null;
-  return async (png, model) => {
+  return async (png, model, upscaled) => {
     identity ??= loadOrCreateIdentity(store, options.extractable ?? false).catch((error: unknown) => {
       identity = null; // try again next time (a blocked IndexedDB may open later)
       throw error;
     });
-    return signPng(png, await identity, { ...app, model });
+    return signPng(png, await identity, { ...app, model, ...(upscaled ? { upscaled } : {}) });
   };
 }

@@ -6,7 +6,7 @@
  */
 import type { StateCreator } from 'zustand/vanilla';
 import type { BackendChoice, JobId, ModelRef, RgbaPixels } from '../protocol/messages.ts';
-import { upscalerRefFor } from './upscalers.ts';
+import { upscalerChoices, upscalerRefFor } from './upscalers.ts';
 import { SAMPLERS } from '../schedulers/index.ts';
 import { createEngineBridge, type EngineBridge, type EnginePort, type SupervisionOptions } from './engine-bridge.ts';
 import {
@@ -105,8 +105,22 @@ export const createEngineSlice: StateCreator<Studio, [], [], EngineSlice> = (set
   /** Adds the Hires. fix upscaler's model reference to a job when the form asks for a model one. */
   const withHires = (extras: JobExtras): JobExtras => {
     const hires = get().params.hires;
-    const ref = hires ? upscalerRefFor(hires.upscaler) : null;
+    const ref = hires ? upscalerRefFor(hires.upscaler, get().models) : null;
     return ref?.kind === 'model' ? { ...extras, upscaler: ref } : extras;
+  };
+
+  /** Why the form's Hires. fix upscaler cannot run (not downloaded, deleted), or null. */
+  const hiresUpscalerProblem = (): string | null => {
+    const hires = get().params.hires;
+    if (!hires || hires.upscaler === 'latent' || upscalerRefFor(hires.upscaler, get().models)) return null;
+    const choice = upscalerChoices(get().models).find((c) => c.id === hires.upscaler);
+    return choice?.reason ?? `The Hires upscaler "${hires.upscaler}" is not available here; choose another.`;
+  };
+  /** Refuses a job whose Hires. fix needs an upscaler that is not there, saying so. */
+  const hiresReady = (): boolean => {
+    const problem = hiresUpscalerProblem();
+    if (problem) get().notify({ kind: 'error', text: problem });
+    return problem === null;
   };
 
   const connected = (): EngineBridge => {
@@ -157,13 +171,19 @@ export const createEngineSlice: StateCreator<Studio, [], [], EngineSlice> = (set
       const current = get().currentModel;
       if (current) get().loadModel(current.model, backend ?? current.backend, { defaults: current.defaults });
     },
-    generate: () => connected().run((s) => enqueueGenerate(s, SAMPLER_IDS, withHires(get().jobInput()))).accepted,
-    generateLatest: () => connected().run((s) => enqueueLatest(s, SAMPLER_IDS, withHires(get().jobInput()))).accepted,
+    generate: () =>
+      hiresReady() && connected().run((s) => enqueueGenerate(s, SAMPLER_IDS, withHires(get().jobInput()))).accepted,
+    generateLatest: () =>
+      hiresReady() && connected().run((s) => enqueueLatest(s, SAMPLER_IDS, withHires(get().jobInput()))).accepted,
     upscaleGalleryImage(id, pixels, scale, upscalerId) {
       const item = get().gallery.find((i) => i.id === id);
-      const upscaler = upscalerRefFor(upscalerId);
+      const upscaler = upscalerRefFor(upscalerId, get().models);
       if (!item || !upscaler) {
-        get().notify({ kind: 'error', text: item ? `Unknown upscaler "${upscalerId}".` : 'That image is gone.' });
+        const choice = upscalerChoices(get().models).find((c) => c.id === upscalerId);
+        get().notify({
+          kind: 'error',
+          text: !item ? 'That image is gone.' : (choice?.reason ?? `Unknown upscaler "${upscalerId}".`),
+        });
         return false;
       }
       return connected().run((s) => enqueueUpscale(s, { params: item.params, pixels }, scale, upscaler)).accepted;

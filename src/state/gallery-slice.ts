@@ -103,7 +103,12 @@ function withC2pa(
   return async (item) => {
     const encoded = await encode(item);
     try {
-      const signed = await sign(new Uint8Array(await encoded.png.arrayBuffer()), item.modelId);
+      const post = item.params.postprocess;
+      const signed = await sign(
+        new Uint8Array(await encoded.png.arrayBuffer()),
+        item.modelId,
+        post ? { upscaler: post.upscaler, scale: post.upscaleBy } : undefined,
+      );
       const png = new Blob([signed as Uint8Array<ArrayBuffer>], { type: 'image/png' });
       return { png, thumb: encoded.thumb === encoded.png ? png : encoded.thumb };
     } catch (error) {

@@ -32,15 +32,25 @@ import type {
   DownloadRequest,
   StoredModelStatus,
 } from '../storage/model-download-protocol.ts';
-import type { DownloadErrorCode, DownloadProgress } from '../storage/download-types.ts';
+import type { DownloadErrorCode, DownloadJob, DownloadProgress } from '../storage/download-types.ts';
+import {
+  downloadJobOfUpscaler,
+  isUpscalerEntry,
+  parseUpscalerCatalog,
+  storedUpscalerOf,
+  upscalerBytes,
+  type CatalogUpscaler,
+} from '../storage/upscaler-catalog.ts';
+import { DEFAULT_HIRES_PARAMS, upscalerLabel } from '../protocol/upscale-params.ts';
 import { wasmMemoryProblem } from '../protocol/wasm-memory.ts';
 import { formatBytes } from './format.ts';
 import type { Studio } from './store.ts';
 import type { ModelLoadFailure } from './types.ts';
 
 export type { CatalogModel } from '../storage/model-catalog.ts';
-/** Bytes of a catalog model's files (exact where known, else approximate). */
-export { modelBytes };
+export type { CatalogUpscaler } from '../storage/upscaler-catalog.ts';
+/** Bytes of a catalog model's or upscaler's files (exact where known, else approximate). */
+export { modelBytes, upscalerBytes };
 
 export interface DownloadState {
   phase: 'downloading' | 'paused' | 'error' | 'done';
@@ -59,8 +69,13 @@ export interface StorageInfo {
 
 export interface ModelsState {
   catalog: CatalogModel[];
+  /**
+   * Upscalers the catalogs list (the embedded SR model, Real-ESRGAN, ...) and stored ones that no
+   * catalog lists any more. Downloaded and deleted like models, under their own ids.
+   */
+  upscalers: CatalogUpscaler[];
   catalogError: string | null;
-  /** Ids that come from a catalog file (the rest are custom models, listed while stored). */
+  /** Ids (models and upscalers) that come from a catalog file (the rest are listed while stored). */
   catalogIds: string[];
   stored: Record<string, StoredModelStatus>;
   downloads: Record<string, DownloadState>;
@@ -156,6 +171,17 @@ export function modelRefOf(model: CatalogModel): ModelRef {
   };
 }
 
+type DownloadTarget =
+  | { kind: 'model'; model: CatalogModel; bytes: number; job: DownloadJob }
+  | { kind: 'upscaler'; model: CatalogUpscaler; bytes: number; job: DownloadJob };
+
+/** Adds upscalers by id; as with models, a built-in entry is never replaced by another. */
+function mergeUpscalers(current: CatalogUpscaler[], incoming: CatalogUpscaler[]): CatalogUpscaler[] {
+  const byId = new Map(current.map((u) => [u.id, u]));
+  for (const u of incoming) if (!byId.has(u.id) || byId.get(u.id)?.catalogOrigin !== undefined) byId.set(u.id, u);
+  return [...byId.values()];
+}
+
 /** Adds entries; a built-in one is never replaced (model-catalog.ts `mergeCatalog`). */
 function mergeInto(catalog: CatalogModel[], list: CatalogModel[]): CatalogModel[] {
   return mergeCatalog(catalog, list).catalog;
@@ -176,6 +202,7 @@ export function lastStoredModelChoice(
 
 export const initialModelsState: ModelsState = {
   catalog: [],
+  upscalers: [],
   catalogError: null,
   catalogIds: [],
   stored: {},
@@ -200,6 +227,7 @@ export const createModelsSlice: StateCreator<Studio, [], [], ModelsSlice> = (set
   const patch = (p: Partial<ModelsState> | ((m: ModelsState) => Partial<ModelsState>)) =>
     set((s) => ({ models: { ...s.models, ...(typeof p === 'function' ? p(s.models) : p) } }));
   const find = (id: string) => get().models.catalog.find((m) => m.id === id);
+  const findUpscaler = (id: string) => get().models.upscalers.find((u) => u.id === id);
   const setDownload = (id: string, update: Partial<DownloadState>) =>
     patch((m) => {
       const current = m.downloads[id] ?? { phase: 'downloading', progress: null, error: null };
@@ -219,10 +247,22 @@ export const createModelsSlice: StateCreator<Studio, [], [], ModelsSlice> = (set
     });
   }
 
-  /** Bytes still to download for a model (catalog sizes minus what is stored or partial). */
-  function remainingBytes(model: CatalogModel): number {
-    const stored = get().models.stored[model.id];
-    return Math.max(0, modelBytes(model) - (stored ? stored.storedBytes + stored.partialBytes : 0));
+  /** Bytes still to download (catalog sizes minus what is stored or partial). */
+  function remainingBytes(id: string, total: number): number {
+    const stored = get().models.stored[id];
+    return Math.max(0, total - (stored ? stored.storedBytes + stored.partialBytes : 0));
+  }
+
+  /** What a download of `id` fetches: a remote model's or a remote upscaler's files. */
+  function downloadTarget(id: string): DownloadTarget | null {
+    const model = find(id);
+    if (model) {
+      if (model.kind !== 'remote') return null;
+      return { kind: 'model', model, bytes: modelBytes(model), job: downloadJobOf(model) };
+    }
+    const upscaler = findUpscaler(id);
+    if (!upscaler || upscaler.kind !== 'remote') return null;
+    return { kind: 'upscaler', model: upscaler, bytes: upscalerBytes(upscaler), job: downloadJobOfUpscaler(upscaler) };
   }
 
   /**
@@ -290,11 +330,14 @@ export const createModelsSlice: StateCreator<Studio, [], [], ModelsSlice> = (set
             throw new Error(unreachable(url));
           });
           if (!response.ok) throw new Error(`${url}: ${response.status}`);
-          const list = parseCatalog(await readCatalogResponse(response), url, trust);
+          const json = await readCatalogResponse(response);
+          const list = parseCatalog(json, url, trust);
+          const upscalers = parseUpscalerCatalog(json, url, trust);
           const { catalog, refused } = mergeCatalog(get().models.catalog, list);
           patch((m) => ({
             catalog,
-            catalogIds: [...m.catalogIds, ...list.map((x) => x.id)],
+            upscalers: mergeUpscalers(m.upscalers, upscalers),
+            catalogIds: [...m.catalogIds, ...list.map((x) => x.id), ...upscalers.map((x) => x.id)],
             ...(refused.length > 0
               ? { catalogError: `Ignored catalog entries that would replace built-in models: ${refused.join(', ')}.` }
               : {}),
@@ -323,15 +366,21 @@ export const createModelsSlice: StateCreator<Studio, [], [], ModelsSlice> = (set
     },
 
     async refreshModels() {
-      const remote = get().models.catalog.filter((m) => m.kind === 'remote');
+      const remote = [...get().models.catalog, ...get().models.upscalers].filter((m) => m.kind === 'remote');
       const result = await call('status', {
         models: remote.map((m) => ({ id: m.id, paths: m.files.map((f) => f.path) })),
       });
-      // Stored custom models are listed from the entry saved with them.
-      const known = new Set(get().models.catalog.map((m) => m.id));
+      // Stored custom models (and upscalers no catalog lists now) are listed from their saved entry.
+      const known = new Set([...get().models.catalog, ...get().models.upscalers].map((m) => m.id));
       const extra: CatalogModel[] = [];
+      const extraUpscalers: CatalogUpscaler[] = [];
       for (const status of result.models) {
         if (known.has(status.id) || !status.entry) continue;
+        if (isUpscalerEntry(status.entry)) {
+          const upscaler = storedUpscalerOf(status.entry);
+          if (upscaler) extraUpscalers.push(upscaler);
+          continue;
+        }
         try {
           extra.push(...parseCatalog({ models: [status.entry] }, baseUrl, { kind: 'stored' }));
         } catch {
@@ -341,27 +390,30 @@ export const createModelsSlice: StateCreator<Studio, [], [], ModelsSlice> = (set
       const room = await estimate();
       patch((m) => ({
         catalog: extra.length > 0 ? mergeInto(m.catalog, extra) : m.catalog,
+        upscalers: extraUpscalers.length > 0 ? mergeUpscalers(m.upscalers, extraUpscalers) : m.upscalers,
         stored: Object.fromEntries(result.models.map((s) => [s.id, s])),
         storage: { ...m.storage, usage: room?.usage ?? null, quota: room?.quota ?? null, modelBytes: result.usage },
       }));
     },
 
     async startDownload(id, options = {}) {
-      const model = find(id);
-      if (!model || model.kind !== 'remote') return;
+      const target = downloadTarget(id);
+      if (!target) return;
+      const { model } = target;
       if (get().models.downloads[id]?.phase === 'downloading') return;
+      const catalogModel = target.kind === 'model' ? target.model : null;
       patch((m) => {
         const { [id]: _cleared, ...loadFailures } = m.loadFailures;
-        return { loadFailures, ...(options.thenUse ? { loadAfterDownload: id } : {}) };
+        return { loadFailures, ...(options.thenUse && target.kind === 'model' ? { loadAfterDownload: id } : {}) };
       });
       // A model the WASM backend cannot hold is refused before a byte is downloaded (issue #11).
       const tooBig =
-        get().engine.backend === 'wasm'
+        catalogModel && get().engine.backend === 'wasm'
           ? wasmMemoryProblem({
-              name: model.name,
-              fileBytes: modelBytes(model),
-              float16: model.needs.shaderF16,
-              ...(model.needs.wasmBytes !== undefined ? { wasmBytes: model.needs.wasmBytes } : {}),
+              name: catalogModel.name,
+              fileBytes: modelBytes(catalogModel),
+              float16: catalogModel.needs.shaderF16,
+              ...(catalogModel.needs.wasmBytes !== undefined ? { wasmBytes: catalogModel.needs.wasmBytes } : {}),
             })
           : null;
       if (tooBig) {
@@ -370,7 +422,7 @@ export const createModelsSlice: StateCreator<Studio, [], [], ModelsSlice> = (set
       }
       const room = await estimate();
       const free = room?.quota !== undefined && room.usage !== undefined ? room.quota - room.usage : null;
-      const needed = remainingBytes(model);
+      const needed = remainingBytes(id, target.bytes);
       if (free !== null && needed > free) {
         setDownload(id, {
           phase: 'error',
@@ -384,7 +436,7 @@ export const createModelsSlice: StateCreator<Studio, [], [], ModelsSlice> = (set
       }
       setDownload(id, { phase: 'downloading', error: null });
       try {
-        await call('download', { job: downloadJobOf(model) });
+        await call('download', { job: target.job });
       } catch (error) {
         const e = error instanceof DownloadCallError ? error : new DownloadCallError('internal', String(error), null);
         if (e.code === 'aborted') setDownload(id, { phase: 'paused' });
@@ -442,8 +494,18 @@ export const createModelsSlice: StateCreator<Studio, [], [], ModelsSlice> = (set
           downloads,
           loadFailures,
           catalog: m.catalogIds.includes(id) ? m.catalog : m.catalog.filter((x) => x.id !== id),
+          upscalers: m.catalogIds.includes(id) ? m.upscalers : m.upscalers.filter((x) => x.id !== id),
         };
       });
+      // Hires. fix must not go on naming an upscaler that is gone: back to A1111's default.
+      const hires = get().params.hires;
+      if (hires?.upscaler === id) {
+        get().setParam('hires', { ...hires, upscaler: DEFAULT_HIRES_PARAMS.upscaler });
+        get().notify({
+          kind: 'info',
+          text: `Hires. fix now uses ${upscalerLabel(DEFAULT_HIRES_PARAMS.upscaler)}: its upscaler was deleted.`,
+        });
+      }
       await get().refreshModels();
     },
 

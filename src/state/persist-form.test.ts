@@ -32,13 +32,24 @@ describe('restoreForm', () => {
     expect(store.getState().settings).toEqual(DEFAULT_SETTINGS);
   });
 
-  it('restores Hires. fix settings only when they are whole and known', () => {
+  it('restores Hires. fix settings only when they are whole and name an upscaler id', () => {
     const hires = { scale: 2, upscaler: 'tiny-shapes-sr', steps: 3, denoisingStrength: 0.4 };
     restoreForm(store, storageWith(JSON.stringify({ params: { ...DEFAULT_PARAMS, hires } })));
     expect(store.getState().params.hires).toEqual(hires);
-    const other = createStudioStore();
-    restoreForm(other, storageWith(JSON.stringify({ params: { hires: { ...hires, upscaler: 'magic' } } })));
-    expect(other.getState().params.hires).toBeUndefined();
+    // A downloaded catalog upscaler is known only once the catalog loads, after this: its id is
+    // kept (generating says so if it is no longer stored, src/state/engine-slice.ts).
+    const mirror = { ...hires, upscaler: 'mirror.example/realesr-general-x4v3' };
+    const kept = createStudioStore();
+    restoreForm(kept, storageWith(JSON.stringify({ params: { ...DEFAULT_PARAMS, hires: mirror } })));
+    expect(kept.getState().params.hires).toEqual(mirror);
+    for (const upscaler of ['<script>', 'two words', '', 42]) {
+      const other = createStudioStore();
+      restoreForm(other, storageWith(JSON.stringify({ params: { hires: { ...hires, upscaler } } })));
+      expect(other.getState().params.hires).toBeUndefined();
+    }
+    const partial = createStudioStore();
+    restoreForm(partial, storageWith(JSON.stringify({ params: { hires: { scale: 2, upscaler: 'lanczos' } } })));
+    expect(partial.getState().params.hires).toBeUndefined();
   });
 
   it.each([['not json {'], ['"a string"'], ['null'], [null]])('ignores %j', (text) => {

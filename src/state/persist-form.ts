@@ -5,7 +5,7 @@
  * disabled) is reported once in the notice bar, and again only after a write has succeeded.
  */
 import type { GenerationParams } from '../protocol/params.ts';
-import { DEFAULT_HIRES_PARAMS, UPSCALERS, type HiresParams } from '../protocol/upscale-params.ts';
+import { DEFAULT_HIRES_PARAMS, isUpscalerId, type HiresParams } from '../protocol/upscale-params.ts';
 import { DEFAULT_PARAMS } from './params-slice.ts';
 import type { StudioStore } from './store.ts';
 import type { StudioSettings } from './types.ts';
@@ -46,7 +46,7 @@ function read(storage: Pick<Storage, 'getItem'>): Stored | null {
 function restoredHires(value: unknown): HiresParams | null {
   if (!value || typeof value !== 'object') return null;
   const h = pick<HiresParams>(DEFAULT_HIRES_PARAMS, value as Record<string, unknown>, (k, v) =>
-    k === 'upscaler' ? UPSCALERS.some((u) => u.id === v) : finite(v),
+    k === 'upscaler' ? isUpscalerId(v) : finite(v),
   );
   return Object.keys(h).length === Object.keys(DEFAULT_HIRES_PARAMS).length ? (h as HiresParams) : null;
 }

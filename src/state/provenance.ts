@@ -10,7 +10,7 @@ import { APP_VERSION } from './app-version.ts';
 /** A signer for this browser profile: identity made on the first image, kept in IndexedDB. */
 export function browserPngSigner(): PngSigner {
   let signer: Promise<PngSigner> | null = null;
-  return async (png, model) => {
+  return async (png, model, upscaled) => {
     signer ??= Promise.all([
       import('../provenance/png-signer.ts'),
       import('../provenance/identity-idb.ts'),
@@ -18,7 +18,7 @@ export function browserPngSigner(): PngSigner {
     ]).then(([{ createPngSigner }, { idbIdentityStore }, { GENERATOR_NAME }]) =>
       createPngSigner(idbIdentityStore(), { generator: GENERATOR_NAME, version: APP_VERSION }),
     );
-    return (await signer)(png, model);
+    return (await signer)(png, model, upscaled);
   };
 }
 

@@ -94,7 +94,7 @@ const str = (x: unknown, what: string): string => {
 };
 const num = (x: unknown): number | undefined => (typeof x === 'number' && Number.isFinite(x) && x >= 0 ? x : undefined);
 
-function parseFile(x: unknown, modelId: string): CatalogFile {
+export function parseFile(x: unknown, modelId: string): CatalogFile {
   if (!isRecord(x)) throw new Error(`catalog: ${modelId}: each file must be an object`);
   const file: CatalogFile = { path: str(x['path'], `${modelId} file path`) };
   if (typeof x['url'] === 'string') file.url = x['url'];
@@ -111,7 +111,7 @@ export const MAX_CATALOG_BYTES = 1 << 20;
 /** Most models one catalog may list. */
 export const MAX_CATALOG_MODELS = 200;
 
-const ID_PATTERN = /^[A-Za-z0-9][^\s\\"<>]{0,199}$/;
+export const ID_PATTERN = /^[A-Za-z0-9][^\s\\"<>]{0,199}$/;
 
 /**
  * Parses catalog JSON; `base` resolves relative folder URLs (the app's own models). `trust` says

@@ -1,19 +1,18 @@
 import { useId } from 'react';
-import { DEFAULT_HIRES_PARAMS, EMBEDDED_SR_ID, upscalerLabel, type HiresParams } from '../protocol/upscale-params.ts';
+import { DEFAULT_HIRES_PARAMS, type HiresParams } from '../protocol/upscale-params.ts';
 import { selectIssueFor } from '../state/store.ts';
 import { NumberField } from './NumberField.tsx';
+import { UpscalerOptions, useUpscalerChoices } from './UpscalerOptions.tsx';
 import { actions, useStudio } from './use-studio.ts';
 
 const { setParam } = actions;
-
-/** The Hires. fix upscalers the form offers: A1111's Latent and Lanczos, and the embedded SR model. */
-const HIRES_UPSCALERS = ['latent', 'lanczos', EMBEDDED_SR_ID];
 
 /** A1111's "Hires. fix" for text to image: upscale by, upscaler, hires steps, denoising strength. */
 export function HiresFields() {
   const hires = useStudio((s) => s.params.hires);
   const issue = useStudio(selectIssueFor('hires'));
   const ids = { on: useId(), upscaler: useId() };
+  const choices = useUpscalerChoices({ latent: true });
   const set = (patch: Partial<HiresParams>) => setParam('hires', { ...(hires ?? DEFAULT_HIRES_PARAMS), ...patch });
   return (
     <fieldset className="hires-fields" aria-label="Hires. fix">
@@ -31,11 +30,7 @@ export function HiresFields() {
           <div className="field">
             <label htmlFor={ids.upscaler}>Hires upscaler</label>
             <select id={ids.upscaler} value={hires.upscaler} onChange={(e) => set({ upscaler: e.target.value })}>
-              {HIRES_UPSCALERS.map((id) => (
-                <option key={id} value={id}>
-                  {upscalerLabel(id)}
-                </option>
-              ))}
+              <UpscalerOptions choices={choices} selected={hires.upscaler} />
             </select>
           </div>
           <NumberField

@@ -1,12 +1,13 @@
 import { useEffect, useRef, useState } from 'react';
 import { postprocessingText } from '../metadata/upscale-infotext.ts';
-import { EMBEDDED_SR_ID, UPSCALE_FACTORS, upscalerLabel } from '../protocol/upscale-params.ts';
+import { EMBEDDED_SR_ID, UPSCALE_FACTORS } from '../protocol/upscale-params.ts';
 import { infotextOf } from '../state/gallery-slice.ts';
 import type { GalleryItem } from '../state/types.ts';
 import { imageFileName, saveBlob } from './download.ts';
 import { decodeImageBlob } from './image-files.ts';
 import { InterpolationStrip } from './InterpolationStrip.tsx';
 import { PixelCanvas } from './PixelCanvas.tsx';
+import { UpscalerOptions, useUpscalerChoices } from './UpscalerOptions.tsx';
 import { actions } from './use-studio.ts';
 
 const { pngOf, deleteGalleryItem } = actions;
@@ -19,6 +20,8 @@ export function ImageDialog({ item, onClose }: { item: GalleryItem; onClose: () 
   const [url, setUrl] = useState<string | null>(null);
   const [status, setStatus] = useState('');
   const [upscaler, setUpscaler] = useState<string>(EMBEDDED_SR_ID);
+  const upscalers = useUpscalerChoices();
+  const upscalerBlocked = upscalers.find((c) => c.id === upscaler)?.reason ?? null;
   const { params } = item;
 
   useEffect(() => {
@@ -98,7 +101,9 @@ export function ImageDialog({ item, onClose }: { item: GalleryItem; onClose: () 
           : null;
       if (!pixels) throw new Error('This image is not available.');
       if (actions.upscaleGalleryImage(item.id, pixels, scale, upscaler)) {
-        note(`Upscaling ×${scale} with ${upscalerLabel(upscaler)}: the result will be a new image in the gallery.`);
+        note(
+          `Upscaling ×${scale} with ${upscalers.find((c) => c.id === upscaler)?.name ?? upscaler}: the result will be a new image in the gallery.`,
+        );
         ref.current?.close();
       }
     } catch (e) {
@@ -165,15 +170,17 @@ export function ImageDialog({ item, onClose }: { item: GalleryItem; onClose: () 
               <label>
                 Upscaler{' '}
                 <select value={upscaler} onChange={(e) => setUpscaler(e.target.value)}>
-                  {[EMBEDDED_SR_ID, 'lanczos'].map((id) => (
-                    <option key={id} value={id}>
-                      {upscalerLabel(id)}
-                    </option>
-                  ))}
+                  <UpscalerOptions choices={upscalers} selected={upscaler} />
                 </select>
               </label>
               {UPSCALE_FACTORS.map((f) => (
-                <button key={f} type="button" onClick={() => void upscale(f)}>
+                <button
+                  key={f}
+                  type="button"
+                  onClick={() => void upscale(f)}
+                  disabled={upscalerBlocked !== null}
+                  title={upscalerBlocked ?? undefined}
+                >
                   Upscale ×{f}
                 </button>
               ))}

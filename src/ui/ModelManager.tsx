@@ -1,6 +1,13 @@
 import { useId, useState } from 'react';
 import { formatBytes } from '../state/format.ts';
-import { modelBytes, type CatalogModel, type DownloadState, type ModelsState } from '../state/models-slice.ts';
+import {
+  modelBytes,
+  upscalerBytes,
+  type CatalogModel,
+  type CatalogUpscaler,
+  type DownloadState,
+  type ModelsState,
+} from '../state/models-slice.ts';
 import { actions, useStudio } from './use-studio.ts';
 
 const useModels = <T,>(selector: (s: ModelsState) => T): T => useStudio((s) => selector(s.models));
@@ -156,6 +163,72 @@ function ModelCard({ model }: { model: CatalogModel }) {
   );
 }
 
+/**
+ * An upscaler: the embedded SR model (with the app) or a catalog download (Real-ESRGAN), stored
+ * like a model. Once stored it is offered by "Upscale ×2/×4" and Hires. fix.
+ */
+function UpscalerCard({ upscaler }: { upscaler: CatalogUpscaler }) {
+  const stored = useModels((s) => s.stored[upscaler.id]);
+  const download = useModels((s) => s.downloads[upscaler.id]);
+  const remote = upscaler.kind === 'remote';
+  const complete = !remote || stored?.complete === true;
+  const partial = remote && !complete && stored !== undefined && stored.storedBytes + stored.partialBytes > 0;
+  const downloading = download?.phase === 'downloading';
+  const size = upscalerBytes(upscaler);
+  const state = downloading
+    ? 'downloading'
+    : download?.phase === 'error'
+      ? 'error'
+      : complete
+        ? 'stored'
+        : partial
+          ? 'partial'
+          : 'remote';
+  return (
+    <article className="model-card" aria-label={upscaler.name} data-upscaler-id={upscaler.id} data-state={state}>
+      <h3>{upscaler.name}</h3>
+      {upscaler.description && <p className="model-description">{upscaler.description}</p>}
+      <p className="model-facts">
+        ×{upscaler.scale} · {remote ? `${formatBytes(size)} download` : 'included with the app'}
+        {upscaler.license && ` · licence: ${upscaler.license}`}
+        {!upscaler.verified && ' · catalog entry not checked: size approximate, no checksum'}
+      </p>
+      {remote && !downloading && (
+        <p className="model-status">
+          {complete
+            ? `Stored (${formatBytes(stored?.storedBytes)}): offered by Upscale and Hires. fix`
+            : partial
+              ? `Partly downloaded (${formatBytes((stored?.storedBytes ?? 0) + (stored?.partialBytes ?? 0))} of ${formatBytes(size)})`
+              : 'Not downloaded'}
+        </p>
+      )}
+      {download && (downloading || download.phase === 'paused') && <DownloadProgressView download={download} />}
+      {download?.phase === 'error' && download.error && (
+        <p className="model-error" role="alert">
+          {download.error.message}
+        </p>
+      )}
+      <div className="model-actions">
+        {remote && !complete && !downloading && (
+          <button type="button" onClick={() => void startDownload(upscaler.id)}>
+            {partial || download?.phase === 'paused' || download?.phase === 'error' ? 'Resume download' : 'Download'}
+          </button>
+        )}
+        {downloading && (
+          <button type="button" onClick={() => void pauseDownload(upscaler.id)}>
+            Pause
+          </button>
+        )}
+        {remote && (complete || partial || download?.phase === 'paused') && (
+          <button type="button" onClick={() => void deleteModel(upscaler.id)}>
+            Delete
+          </button>
+        )}
+      </div>
+    </article>
+  );
+}
+
 function CustomModel() {
   const id = useId();
   const [input, setInput] = useState('');
@@ -200,6 +273,7 @@ function CustomModel() {
 export function ModelManager() {
   const catalog = useModels((s) => s.catalog);
   const catalogError = useModels((s) => s.catalogError);
+  const upscalers = useModels((s) => s.upscalers);
   return (
     <section className="models" aria-label="Models">
       <h2>Models</h2>
@@ -209,6 +283,14 @@ export function ModelManager() {
         <ModelCard key={m.id} model={m} />
       ))}
       <CustomModel />
+      {upscalers.length > 0 && (
+        <section className="upscalers" aria-label="Upscalers">
+          <h3>Upscalers</h3>
+          {upscalers.map((u) => (
+            <UpscalerCard key={u.id} upscaler={u} />
+          ))}
+        </section>
+      )}
     </section>
   );
 }

@@ -41,6 +41,7 @@ export function ProvenanceSummary({ provenance }: { provenance: FileProvenance }
                       a.digitalSourceType ? `(${SOURCE_LABELS[a.digitalSourceType] ?? a.digitalSourceType})` : '',
                       a.softwareAgent ? `by ${a.softwareAgent}` : '',
                       a.model ? `with model ${a.model}` : '',
+                      a.upscaler ? `×${a.scale ?? '?'} with ${a.upscaler}` : '',
                     ]
                       .filter(Boolean)
                       .join(' '),

@@ -62,6 +62,33 @@ describe('npm run generate signs its PNGs (C2PA)', () => {
   });
 });
 
+describe('npm run upscale signs its PNGs too', () => {
+  it('records the source model as created and the upscale as c2pa.resized, valid for c2pa-rs', async () => {
+    const src = join(dir, 'to-upscale.png');
+    const out = join(dir, 'upscaled.png');
+    await generate(src, '5');
+    await run('npx', ['tsx', 'src/cli/upscale.ts', '--in', src, '--scale', '2', '--out', out], {
+      timeout: 120_000,
+      env,
+    });
+    const bytes = new Uint8Array(readFileSync(out));
+    const report = await readWithC2paRs(bytes);
+    expect(report.validation_state).toBe('Valid');
+    const manifest = report.manifests[report.active_manifest ?? ''];
+    const actions = manifest?.assertions.find((a) => a.label.startsWith('c2pa.actions'))?.data.actions;
+    expect(actions?.map((a) => a['action'])).toEqual(['c2pa.created', 'c2pa.resized']);
+    expect(actions?.[0]).toMatchObject({ parameters: { model: 'tiny-shapes' } });
+    expect(actions?.[1]).toMatchObject({ parameters: { upscaler: 'Tiny Shapes SR 2x', scale: 2 } });
+    // the A1111 chunks stay beside the manifest, and the same install key signed both files
+    const chunks = readPngText(bytes).map((e) => e.keyword);
+    expect(chunks).toEqual(expect.arrayContaining(['parameters', 'postprocessing']));
+    const [a, b] = await Promise.all([readC2pa(bytes), readC2pa(new Uint8Array(readFileSync(src)))]);
+    if (a.kind !== 'manifest' || b.kind !== 'manifest') throw new Error('no manifest');
+    expect(a.summary.rootFingerprint).toBe(b.summary.rootFingerprint);
+    expect(a.summary.actions[1]).toMatchObject({ action: 'c2pa.resized', upscaler: 'Tiny Shapes SR 2x', scale: 2 });
+  });
+});
+
 describe('the CLI key file', () => {
   it('a damaged key file is named in a clear error, not replaced', async () => {
     const { fileIdentityStore } = await import('../../src/cli/c2pa-identity-file.ts');

@@ -11,7 +11,9 @@ import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, write
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_HIRES_PARAMS } from '../../src/protocol/upscale-params.ts';
 import { LAST_MODEL_KEY } from '../../src/state/models-slice.ts';
+import { upscalerChoices } from '../../src/state/upscalers.ts';
 import { createStudioStore, type StudioStore } from '../../src/state/store.ts';
 import type { DownloadLocks } from '../../src/storage/download-service.ts';
 import type { ModelStore } from '../../src/storage/model-store.ts';
@@ -20,6 +22,8 @@ import { inMemoryDownloadPort, inMemoryEnginePort, inMemoryLocks, until } from '
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
 const REMOTE = 'test/remote-tiny';
+/** A downloadable upscaler: the embedded SR model's files served as a catalog download. */
+const REMOTE_SR = 'test/remote-sr';
 const PARTS = ['model_index.json', 'scheduler', 'text_encoder', 'tokenizer', 'unet', 'vae_decoder'];
 let serverRoot: string;
 let server: TestServer;
@@ -49,6 +53,7 @@ beforeAll(async () => {
   serverRoot = mkdtempSync(join(tmpdir(), 'ls-models-host-'));
   for (const part of PARTS)
     cpSync(join('models/tiny-shapes', part), join(serverRoot, 'remote', part), { recursive: true });
+  cpSync('models/tiny-shapes-sr/upscaler', join(serverRoot, 'sr', 'upscaler'), { recursive: true });
   const catalog = {
     version: 1,
     models: [
@@ -67,6 +72,16 @@ beforeAll(async () => {
         baseUrl: 'remote/',
         files: filesOf(join(serverRoot, 'remote')),
         defaults: { steps: 3, cfg: 2.5, sampler: 'euler', width: 64, height: 64 },
+      },
+    ],
+    upscalers: [
+      {
+        id: REMOTE_SR,
+        name: 'Remote SR 2x',
+        kind: 'remote',
+        baseUrl: 'sr/',
+        scale: 2,
+        files: filesOf(join(serverRoot, 'sr')),
       },
     ],
   };
@@ -209,5 +224,50 @@ describe('models slice', () => {
     expect(readFileSync(unet).equals(readFileSync(join(serverRoot, 'remote/unet/model.onnx')))).toBe(true);
     // The damaged copy was never handed to the engine: the first load of the model came after the repair.
     expect(requests.filter((r) => r.endsWith(REMOTE))).toEqual(['loading:test/remote-tiny', 'ready:test/remote-tiny']);
+  });
+
+  it('downloads a catalog upscaler, offers it to Upscale and Hires. fix, and withdraws it when deleted', async () => {
+    const { store } = await tab();
+    await until(store, ready);
+    const state = () => store.getState();
+    expect(state().models.upscalers.map((u) => u.id)).toContain(REMOTE_SR);
+    expect(state().models.catalog.map((m) => m.id)).not.toContain(REMOTE_SR);
+    const choice = () => upscalerChoices(state().models).find((c) => c.id === REMOTE_SR);
+    expect(choice()).toMatchObject({ available: false, reason: expect.stringMatching(/not downloaded/) });
+
+    state().setParams({ steps: 2, prompt: 'a red circle' });
+    expect(state().generate()).toBe(true);
+    const item = (await until(store, (s) => s.lastRun?.outcome === 'done' && s.gallery.length === 1)).gallery[0];
+    if (!item?.rgba) throw new Error('no image');
+    const pixels = { rgba: item.rgba, width: item.width, height: item.height };
+    // Not downloaded: the job is refused with what to do.
+    expect(state().upscaleGalleryImage(item.id, pixels, 2, REMOTE_SR)).toBe(false);
+    expect(state().notice?.text).toMatch(/Remote SR 2x is not downloaded: download it under Models/);
+
+    await state().startDownload(REMOTE_SR);
+    expect(state().models.downloads[REMOTE_SR]?.phase).toBe('done');
+    expect(state().models.stored[REMOTE_SR]?.complete).toBe(true);
+    // A stored upscaler's entry is never read back as a diffusion model.
+    expect(state().models.catalog.map((m) => m.id)).not.toContain(REMOTE_SR);
+    expect(choice()?.available).toBe(true);
+
+    expect(state().upscaleGalleryImage(item.id, pixels, 2, REMOTE_SR)).toBe(true);
+    const upscaled = (await until(store, (s) => s.gallery.length === 2 && s.job === null)).gallery[0];
+    expect(upscaled).toMatchObject({ width: 128, height: 128 });
+    expect(upscaled?.params.postprocess).toEqual({ upscaleBy: 2, upscaler: 'Remote SR 2x' });
+    // The same weights as the embedded SR model: the same pixels as upscaling with it.
+    expect(state().upscaleGalleryImage(item.id, pixels, 2, 'tiny-shapes-sr')).toBe(true);
+    const embedded = (await until(store, (s) => s.gallery.length === 3 && s.job === null)).gallery[0];
+    expect(Buffer.from(embedded?.rgba ?? []).equals(Buffer.from(upscaled?.rgba ?? [1]))).toBe(true);
+
+    state().setParam('hires', { ...DEFAULT_HIRES_PARAMS, upscaler: REMOTE_SR, scale: 2, steps: 1 });
+    await state().deleteModel(REMOTE_SR);
+    expect(state().models.stored[REMOTE_SR]).toBeUndefined();
+    expect(state().params.hires?.upscaler).toBe('latent');
+    expect(choice()?.available).toBe(false);
+    // A form still naming a missing upscaler (restored from an old visit) is refused with why.
+    state().setParam('hires', { ...DEFAULT_HIRES_PARAMS, upscaler: REMOTE_SR });
+    expect(state().generate()).toBe(false);
+    expect(state().notice?.text).toMatch(/Remote SR 2x is not downloaded/);
   });
 });

@@ -12,7 +12,8 @@ import { serveRpc } from '../../src/protocol/rpc.ts';
 import { classifyRuntimeError } from '../../src/runtime/errors.ts';
 import * as ort from 'onnxruntime-node';
 import { loadClipTokenizer } from '../../src/runtime/clip-tokenizer.ts';
-import { loadNodeModel } from '../../src/runtime/node/ort-node.ts';
+import { fileModelSource, loadNodeModel } from '../../src/runtime/node/ort-node.ts';
+import { loadOrtUpscaler } from '../../src/runtime/upscaler-model.ts';
 import { loadOrtModel } from '../../src/runtime/ort-model.ts';
 import { storeModelSource } from '../../src/runtime/store-model-source.ts';
 import type { EnginePort } from '../../src/state/engine-bridge.ts';
@@ -79,6 +80,22 @@ export function inMemoryEnginePort(
       onProgress('unet/model.onnx', 1, 1);
       return { loaded, backend: 'cpu', adapter: null, threads: 1, crossOriginIsolated: false };
     },
+    // As the worker's loader (src/runtime/web/upscaler-web.ts): a stored upscaler from the store,
+    // the embedded one from its folder (an http URL here is the folder under models/).
+    loadUpscaler: (ref) =>
+      loadOrtUpscaler({
+        ort,
+        source:
+          ref.storage === 'opfs' && options.store
+            ? storeModelSource(options.store, ref.id)
+            : fileModelSource(
+                /^https?:/.test(ref.baseUrl)
+                  ? `models/${new URL(ref.baseUrl).pathname.split('/').filter(Boolean).pop() ?? ''}`
+                  : ref.baseUrl,
+              ),
+        sessionOptions: { executionProviders: ['cpu'] },
+        scale: ref.scale,
+      }),
   });
   return {
     postMessage(message) {
