@@ -102,23 +102,26 @@ export const createEngineSlice: StateCreator<Studio, [], [], EngineSlice> = (set
   let bridge: EngineBridge | null = null;
   let countTimer: ReturnType<typeof setTimeout> | null = null;
   const imageListeners = new Set<(item: GalleryItem) => void>();
-  /** Adds the Hires. fix upscaler's model reference to a job when the form asks for a model one. */
+  /** The job's Hires. fix: its own params' (an X/Y/Z cell's) when it has them, else the form's. */
+  const hiresOf = (extras: JobExtras) =>
+    extras.params && 'hires' in extras.params ? extras.params.hires : get().params.hires;
+  /** Adds the Hires. fix upscaler's model reference to a job when it asks for a model one. */
   const withHires = (extras: JobExtras): JobExtras => {
-    const hires = get().params.hires;
+    const hires = hiresOf(extras);
     const ref = hires ? upscalerRefFor(hires.upscaler, get().models) : null;
     return ref?.kind === 'model' ? { ...extras, upscaler: ref } : extras;
   };
 
-  /** Why the form's Hires. fix upscaler cannot run (not downloaded, deleted), or null. */
-  const hiresUpscalerProblem = (): string | null => {
-    const hires = get().params.hires;
+  /** Why a job's Hires. fix upscaler cannot run (not downloaded, deleted), or null. */
+  const hiresUpscalerProblem = (extras: JobExtras): string | null => {
+    const hires = hiresOf(extras);
     if (!hires || hires.upscaler === 'latent' || upscalerRefFor(hires.upscaler, get().models)) return null;
     const choice = upscalerChoices(get().models).find((c) => c.id === hires.upscaler);
     return choice?.reason ?? `The Hires upscaler "${hires.upscaler}" is not available here; choose another.`;
   };
   /** Refuses a job whose Hires. fix needs an upscaler that is not there, saying so. */
-  const hiresReady = (): boolean => {
-    const problem = hiresUpscalerProblem();
+  const hiresReady = (extras: JobExtras = {}): boolean => {
+    const problem = hiresUpscalerProblem(extras);
     if (problem) get().notify({ kind: 'error', text: problem });
     return problem === null;
   };
@@ -191,7 +194,8 @@ export const createEngineSlice: StateCreator<Studio, [], [], EngineSlice> = (set
     cancelJob: () => void bridge?.run(requestCancel),
     clearQueue: () => set(clearQueue(get()).state),
     removeQueuedJob: (id) => set(removeQueued(get(), id).state),
-    generateWith: (extras) => connected().run((s) => enqueueGenerate(s, SAMPLER_IDS, extras)).accepted,
+    generateWith: (extras) =>
+      hiresReady(extras) && connected().run((s) => enqueueGenerate(s, SAMPLER_IDS, withHires(extras))).accepted,
     requestTokenCount(delayMs = 120) {
       if (countTimer) clearTimeout(countTimer);
       countTimer = setTimeout(() => {

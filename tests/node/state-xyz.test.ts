@@ -57,6 +57,22 @@ describe('X/Y/Z plot job', () => {
     );
   });
 
+  it("runs each cell with the form's Hires. fix, the SR model's reference included", async () => {
+    const store = await studio();
+    store.getState().setParam('hires', { scale: 2, upscaler: 'tiny-shapes-sr', steps: 1, denoisingStrength: 0.3 });
+    const runner = createXyzRunner(store);
+    expect(runner.start({ x: { type: 'CFG Scale', values: '3, 7' }, y: nothing, z: nothing })).toBeNull();
+    await until(store, () => runner.status().phase === 'done', 120_000);
+    expect(runner.status()).toEqual({ phase: 'done', total: 2, failed: 0 });
+    const [grid, ...cells] = store.getState().gallery;
+    expect(cells.map((c) => [c.width, c.height, c.params.hires?.upscaler])).toEqual([
+      [128, 128, 'tiny-shapes-sr'],
+      [128, 128, 'tiny-shapes-sr'],
+    ]);
+    expect([grid!.width, grid!.height > 128]).toEqual([256, true]); // two 128×128 cells under their labels
+    expect(grid!.infotext).toContain('Hires upscaler: Tiny Shapes SR 2x');
+  });
+
   it('refuses bad axes with the message and queues nothing', async () => {
     const store = await studio();
     const runner = createXyzRunner(store);
