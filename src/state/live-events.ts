@@ -31,9 +31,14 @@ export interface LiveState {
   image: LiveImage | null;
   /** Live images made in this page's life (the bench and the e2e spec count them). */
   rendered: number;
+  /**
+   * The engine failure of the last live render(s), until one succeeds: the same failure again
+   * (every key while, say, a model file is missing) is not shown again over and over.
+   */
+  failure: string | null;
 }
 
-export const initialLiveState: LiveState = { job: null, image: null, rendered: 0 };
+export const initialLiveState: LiveState = { job: null, image: null, rendered: 0, failure: null };
 
 /** The model Live renders with instead of the loaded one, and its settings. */
 export interface LiveVariant {
@@ -108,7 +113,10 @@ export function reduceLiveImage(
     timings: event.timings,
     createdAt: now,
   };
-  return { state: { ...state, live: { ...state.live, image, rendered: state.live.rendered + 1 } }, effects: [] };
+  return {
+    state: { ...state, live: { ...state.live, image, rendered: state.live.rendered + 1, failure: null } },
+    effects: [],
+  };
 }
 
 /** The live render ended (done, cancelled or failed); an engine failure is shown, params ones are not. */
@@ -118,9 +126,11 @@ export function endLiveRender(
 ): EngineData {
   const live = state.live.job === event.job ? { ...state.live, job: null } : state.live;
   if (event.type !== 'error' || event.code === 'bad-params') return { ...state, live };
+  const failure = `${event.code}: ${event.message}`;
+  if (failure === state.live.failure) return { ...state, live };
   return {
     ...state,
-    live,
+    live: { ...live, failure },
     notice: {
       kind: 'error',
       text: `Live mode: ${event.message}`,

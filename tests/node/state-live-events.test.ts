@@ -116,6 +116,25 @@ describe('live renders in the engine reducer', () => {
     );
     expect(failed.state.live.job).toBeNull();
     expect(failed.state.notice?.text).toBe('Live mode: unet/model.onnx is missing.');
+
+    // The same failure on the next keys is not shown again (the person dismissed it once)...
+    const fail = (from: EngineData, message = 'unet/model.onnx is missing.') => {
+      const { state: next } = requestLiveRender(from, SAMPLER_IDS, liveParams(from.params, variant), variant);
+      const event: EngineEvent = { type: 'error', job: next.live.job as number, code: 'model-missing-file', message };
+      return reduceEngineEvent(next, event, context).state;
+    };
+    const again = fail({ ...failed.state, notice: null });
+    expect(again.notice).toBeNull();
+    expect(again.live.job).toBeNull();
+    // ...a different one is,
+    expect(fail(again, 'vae_decoder/model.onnx is missing.').notice?.text).toBe(
+      'Live mode: vae_decoder/model.onnx is missing.',
+    );
+    // and after a live image, the first failure is news again.
+    const { state: ok } = requestLiveRender(again, SAMPLER_IDS, liveParams(again.params, variant), variant);
+    const shown = reduceEngineEvent(ok, image(ok.live.job as number), context).state;
+    const done = reduceEngineEvent(shown, { type: 'done', job: ok.live.job as number }, context).state;
+    expect(fail(done).notice?.text).toBe('Live mode: unet/model.onnx is missing.');
   });
 
   it('a lost engine ends the live render (the model loads again, then Live goes on)', () => {
