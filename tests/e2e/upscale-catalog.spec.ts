@@ -54,9 +54,9 @@ test.afterEach(async () => {
 });
 test.afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-async function open(page: Page) {
+async function open(page: Page, backend: 'wasm' | 'webgpu' = 'wasm') {
   const url = `${server?.url ?? ''}catalog.json`;
-  await page.goto(`/?backend=wasm&catalog=${encodeURIComponent(url)}`);
+  await page.goto(`/?backend=${backend}&catalog=${encodeURIComponent(url)}`);
   await expect(page.getByRole('status', { name: 'Engine status' })).toHaveAttribute('data-phase', 'ready', {
     timeout: 120_000,
   });
@@ -148,4 +148,21 @@ test('downloads Real-ESRGAN from the catalog, upscales ×4 with it, and keeps it
   await expect(hires).toHaveValue('latent');
   await expect(page.getByTestId('notice')).toContainText('its upscaler was deleted');
   expect(errors).toEqual([]);
+});
+
+test('the downloaded Real-ESRGAN upscales on WebGPU too', async ({ page }) => {
+  await open(page, 'webgpu');
+  await fillForm(page, { prompt: 'a big green square', seed: '4', steps: 1 });
+  await generateAndWait(page);
+  const card = upscalerCard(page);
+  await card.getByRole('button', { name: 'Download' }).click();
+  await expect(card).toHaveAttribute('data-state', 'stored', { timeout: 60_000 });
+  await page.getByRole('button', { name: 'Open image, seed 4' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Image details' });
+  await dialog.getByLabel('Upscaler').selectOption({ label: `${NAME} · from 127.0.0.1:${server?.port ?? 0}` });
+  await dialog.getByRole('button', { name: 'Upscale ×4' }).click();
+  await expect(figures(page)).toHaveCount(2, { timeout: 150_000 });
+  await expect(figures(page).first()).toContainText('256×256');
+  await expect(page.locator('.notice-error')).toHaveCount(0);
+  expect(distinctColours((await galleryPixels(page))?.data ?? [])).toBeGreaterThan(100);
 });
