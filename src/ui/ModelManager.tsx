@@ -68,14 +68,10 @@ function DownloadProgressView({ download }: { download: DownloadState }) {
   );
 }
 
-function ModelCard({ model }: { model: CatalogModel }) {
-  const stored = useModels((s) => s.stored[model.id]);
-  const download = useModels((s) => s.downloads[model.id]);
-  const active = useModels((s) => s.activeModelId === model.id);
-  const failure = useModels((s) => s.loadFailures[model.id] ?? null);
-  const engineModel = useStudio((s) => s.engine.model?.id);
-  const phase = useStudio((s) => s.engine.phase);
-  const remote = model.kind === 'remote';
+/** Where a stored thing (a model or an upscaler) stands: stored, partly, downloading, failed. */
+function useStoredState(id: string, remote: boolean) {
+  const stored = useModels((s) => s.stored[id]);
+  const download = useModels((s) => s.downloads[id]);
   const complete = !remote || stored?.complete === true;
   const partial = remote && !complete && stored !== undefined && stored.storedBytes + stored.partialBytes > 0;
   const downloading = download?.phase === 'downloading';
@@ -88,6 +84,51 @@ function ModelCard({ model }: { model: CatalogModel }) {
         : partial
           ? 'partial'
           : 'remote';
+  return { stored, download, complete, partial, downloading, state };
+}
+
+/** The status line, progress and download error of a card (`storedNote` follows "Stored (…)"). */
+function DownloadStatus({
+  remote,
+  size,
+  storedNote = '',
+  view,
+}: {
+  remote: boolean;
+  size: number;
+  storedNote?: string;
+  view: ReturnType<typeof useStoredState>;
+}) {
+  const { stored, download, complete, partial, downloading } = view;
+  return (
+    <>
+      {remote && !downloading && (
+        <p className="model-status">
+          {complete
+            ? `Stored (${formatBytes(stored?.storedBytes)})${storedNote}`
+            : partial
+              ? `Partly downloaded (${formatBytes((stored?.storedBytes ?? 0) + (stored?.partialBytes ?? 0))} of ${formatBytes(size)})`
+              : 'Not downloaded'}
+        </p>
+      )}
+      {download && (downloading || download.phase === 'paused') && <DownloadProgressView download={download} />}
+      {download?.phase === 'error' && download.error && (
+        <p className="model-error" role="alert">
+          {download.error.message}
+        </p>
+      )}
+    </>
+  );
+}
+
+function ModelCard({ model }: { model: CatalogModel }) {
+  const active = useModels((s) => s.activeModelId === model.id);
+  const failure = useModels((s) => s.loadFailures[model.id] ?? null);
+  const engineModel = useStudio((s) => s.engine.model?.id);
+  const phase = useStudio((s) => s.engine.phase);
+  const remote = model.kind === 'remote';
+  const view = useStoredState(model.id, remote);
+  const { download, complete, partial, downloading, state } = view;
   const size = modelBytes(model);
   const loaded = active && engineModel === model.id && phase === 'ready';
   return (
@@ -107,21 +148,7 @@ function ModelCard({ model }: { model: CatalogModel }) {
         {model.needs.estimatedGpuBytes !== undefined && ` · ~${formatBytes(model.needs.estimatedGpuBytes)} GPU memory`}
         {model.license && ` · licence: ${model.license}`}
       </p>
-      {remote && !downloading && (
-        <p className="model-status">
-          {complete
-            ? `Stored (${formatBytes(stored?.storedBytes)})`
-            : partial
-              ? `Partly downloaded (${formatBytes((stored?.storedBytes ?? 0) + (stored?.partialBytes ?? 0))} of ${formatBytes(size)})`
-              : 'Not downloaded'}
-        </p>
-      )}
-      {download && (downloading || download.phase === 'paused') && <DownloadProgressView download={download} />}
-      {download?.phase === 'error' && download.error && (
-        <p className="model-error" role="alert">
-          {download.error.message}
-        </p>
-      )}
+      <DownloadStatus remote={remote} size={size} view={view} />
       {failure && (
         <p className="model-error" role="alert">
           Could not load the stored model: {failure.message}
@@ -168,22 +195,10 @@ function ModelCard({ model }: { model: CatalogModel }) {
  * like a model. Once stored it is offered by "Upscale ×2/×4" and Hires. fix.
  */
 function UpscalerCard({ upscaler }: { upscaler: CatalogUpscaler }) {
-  const stored = useModels((s) => s.stored[upscaler.id]);
-  const download = useModels((s) => s.downloads[upscaler.id]);
   const remote = upscaler.kind === 'remote';
-  const complete = !remote || stored?.complete === true;
-  const partial = remote && !complete && stored !== undefined && stored.storedBytes + stored.partialBytes > 0;
-  const downloading = download?.phase === 'downloading';
+  const view = useStoredState(upscaler.id, remote);
+  const { download, complete, partial, downloading, state } = view;
   const size = upscalerBytes(upscaler);
-  const state = downloading
-    ? 'downloading'
-    : download?.phase === 'error'
-      ? 'error'
-      : complete
-        ? 'stored'
-        : partial
-          ? 'partial'
-          : 'remote';
   return (
     <article className="model-card" aria-label={upscaler.name} data-upscaler-id={upscaler.id} data-state={state}>
       <h3>{upscaler.name}</h3>
@@ -193,21 +208,7 @@ function UpscalerCard({ upscaler }: { upscaler: CatalogUpscaler }) {
         {upscaler.license && ` · licence: ${upscaler.license}`}
         {!upscaler.verified && ' · catalog entry not checked: size approximate, no checksum'}
       </p>
-      {remote && !downloading && (
-        <p className="model-status">
-          {complete
-            ? `Stored (${formatBytes(stored?.storedBytes)}): offered by Upscale and Hires. fix`
-            : partial
-              ? `Partly downloaded (${formatBytes((stored?.storedBytes ?? 0) + (stored?.partialBytes ?? 0))} of ${formatBytes(size)})`
-              : 'Not downloaded'}
-        </p>
-      )}
-      {download && (downloading || download.phase === 'paused') && <DownloadProgressView download={download} />}
-      {download?.phase === 'error' && download.error && (
-        <p className="model-error" role="alert">
-          {download.error.message}
-        </p>
-      )}
+      <DownloadStatus remote={remote} size={size} view={view} storedNote=": offered by Upscale and Hires. fix" />
       <div className="model-actions">
         {remote && !complete && !downloading && (
           <button type="button" onClick={() => void startDownload(upscaler.id)}>
