@@ -93,4 +93,49 @@ describe('Real-ESRGAN general x4v3 replica: tiles', () => {
       `x4v3 replica 96×72: blended tiles mean ${d.mean.toFixed(3)} max ${d.max}; seam band error ${ourSeam.toFixed(3)} vs hard-cut ${hardSeam.toFixed(3)}`,
     );
   }, 300_000);
+
+  it("runs the catalog's fixed 128×128 export (Qualcomm's names, no config.json) by padding edge tiles", async () => {
+    const { dir } = ensureSrvggReplica({ fixed: 128 });
+    const fixed = await loadNodeUpscaler(dir, { threads: 1, scale: 4 }); // the factor from the catalog entry
+    try {
+      expect(fixed.model.scale).toBe(4);
+      expect(fixed.model.fixedInput).toEqual({ width: 128, height: 128 });
+      const sizes: number[][] = [];
+      const model: SuperResolutionModel = {
+        ...fixed.model,
+        run: (t) => {
+          sizes.push(t.dims.slice(2));
+          return fixed.model.run(t);
+        },
+      };
+      const big = scene(200, 150);
+      const out = await upscaleTiled(big, model, fixed.tiles);
+      expect([out.width, out.height]).toEqual([800, 600]);
+      expect(sizes.length).toBeGreaterThan(1);
+      for (const s of sizes) expect(s).toEqual([128, 128]); // every run at the graph's one shape
+      // The same weights with a dynamic shape and the same tile plan give the same picture.
+      const dynamic = await upscaleTiled(big, loaded.model, fixed.tiles);
+      expect(maxDiff(out, dynamic).mean).toBeLessThan(1);
+      // An image smaller than the graph's input (the embedded model's 64×48, say) is padded up to
+      // it and the output cropped back.
+      sizes.length = 0;
+      const small = scene(64, 48);
+      const padded = await upscaleTiled(small, model, fixed.tiles);
+      expect([padded.width, padded.height]).toEqual([256, 192]);
+      expect(sizes).toEqual([[128, 128]]);
+      // Reference: the dynamic graph on the same picture edge-replicated to 128×128, cropped back.
+      const grown = { data: new Uint8ClampedArray(128 * 128 * 4), width: 128, height: 128 };
+      for (let y = 0; y < 128; y++)
+        for (let x = 0; x < 128; x++)
+          for (let c = 0; c < 4; c++)
+            grown.data[(y * 128 + x) * 4 + c] = small.data[(Math.min(y, 47) * 64 + Math.min(x, 63)) * 4 + c] ?? 0;
+      const reference = await upscaleTiled(grown, loaded.model, { tile: 128, overlap: 0 });
+      const cropped = { data: new Uint8ClampedArray(256 * 192 * 4), width: 256, height: 192 };
+      for (let y = 0; y < 192; y++)
+        cropped.data.set(reference.data.subarray(y * 512 * 4, (y * 512 + 256) * 4), y * 256 * 4);
+      expect(maxDiff(padded, cropped).max).toBeLessThanOrEqual(1);
+    } finally {
+      await fixed.release();
+    }
+  }, 300_000);
 });

@@ -12,22 +12,32 @@ import { fileURLToPath } from 'node:url';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const SOURCES = [join(ROOT, 'tools/replica/make_srvgg.py'), join(ROOT, 'training/sr/train_sr.py')];
 
-export function ensureSrvggReplica(): { dir: string; info: { parameters: number; bytes: number } } {
+/**
+ * `fixed`: the Qualcomm AI Hub interface the shipped catalog entry downloads (`image` [1, 3, N, N]
+ * -> `upscaled_image`, no config.json: the factor comes from the catalog), same weights.
+ */
+export function ensureSrvggReplica(options: { fixed?: number } = {}): {
+  dir: string;
+  info: { parameters: number; bytes: number };
+} {
   const hash = createHash('sha256');
   for (const file of SOURCES) hash.update(readFileSync(file));
-  const dir = join(ROOT, '.cache/replicas', `srvgg-x4v3-${hash.digest('hex').slice(0, 12)}`);
+  const variant = options.fixed ? `-fixed${options.fixed}` : '';
+  const dir = join(ROOT, '.cache/replicas', `srvgg-x4v3${variant}-${hash.digest('hex').slice(0, 12)}`);
   const manifest = join(dir, 'upscaler/srvgg.json');
   if (!existsSync(manifest)) {
     const tmp = `${dir}.tmp-${process.pid}`;
     mkdirSync(join(tmp, 'upscaler'), { recursive: true });
-    execFileSync('/usr/bin/python3', [SOURCES[0] as string, '--out', join(tmp, 'upscaler')], {
+    const fixed = options.fixed ? ['--fixed', String(options.fixed)] : [];
+    execFileSync('/usr/bin/python3', [SOURCES[0] as string, '--out', join(tmp, 'upscaler'), ...fixed], {
       stdio: 'pipe',
       timeout: 300_000,
     });
-    writeFileSync(
-      join(tmp, 'upscaler/config.json'),
-      JSON.stringify({ _class_name: 'SRVGGNetCompact', num_feat: 64, num_conv: 32, upscale: 4, act_type: 'prelu' }),
-    );
+    if (!options.fixed)
+      writeFileSync(
+        join(tmp, 'upscaler/config.json'),
+        JSON.stringify({ _class_name: 'SRVGGNetCompact', num_feat: 64, num_conv: 32, upscale: 4, act_type: 'prelu' }),
+      );
     if (existsSync(dir)) rmSync(tmp, { recursive: true, force: true });
     else renameSync(tmp, dir);
   }

@@ -4,6 +4,7 @@ num_conv 32, upscale 4, PReLU), exported with the interface of the public ONNX e
 names (`input` float32 [1, 3, H, W] in 0..1 -> `output` [1, 3, 4H, 4W], dynamic H and W).
 
   /usr/bin/python3 tools/replica/make_srvgg.py --out DIR [--seed 0] [--num-feat 64] [--num-conv 32]
+      [--fixed 128]   # Qualcomm AI Hub's interface: `image` [1, 3, 128, 128] -> `upscaled_image`, fixed
 
 Same tensors as the real weights (1.21 M parameters, ~4.9 MB fp32), so the same operators, file size
 and per-pixel cost; the tests use it to check tiling and seam blending, which only depend on the
@@ -30,6 +31,8 @@ def main():
     ap.add_argument("--num-feat", type=int, default=64)
     ap.add_argument("--num-conv", type=int, default=32)
     ap.add_argument("--upscale", type=int, default=4)
+    ap.add_argument("--fixed", type=int, default=0,
+                    help="export a fixed NxN input named image -> upscaled_image (the catalog's Qualcomm export)")
     args = ap.parse_args()
     torch.manual_seed(args.seed)
     torch.set_num_threads(1)
@@ -52,13 +55,17 @@ def main():
     path = os.path.join(args.out, "model.onnx")
     kw = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
     with torch.no_grad():
-        torch.onnx.export(m, (torch.zeros(1, 3, 32, 32),), path, input_names=["input"], output_names=["output"],
-                          dynamic_axes={"input": {0: "batch", 2: "height", 3: "width"},
-                                        "output": {0: "batch", 2: "height_out", 3: "width_out"}},
-                          opset_version=17, do_constant_folding=True, **kw)
+        if args.fixed:
+            torch.onnx.export(m, (torch.zeros(1, 3, args.fixed, args.fixed),), path, input_names=["image"],
+                              output_names=["upscaled_image"], opset_version=17, do_constant_folding=True, **kw)
+        else:
+            torch.onnx.export(m, (torch.zeros(1, 3, 32, 32),), path, input_names=["input"], output_names=["output"],
+                              dynamic_axes={"input": {0: "batch", 2: "height", 3: "width"},
+                                            "output": {0: "batch", 2: "height_out", 3: "width_out"}},
+                              opset_version=17, do_constant_folding=True, **kw)
     n = sum(p.numel() for p in m.parameters())
     info = {"arch": "SRVGGNetCompact", "num_feat": args.num_feat, "num_conv": args.num_conv,
-            "upscale": args.upscale, "parameters": n, "residual_std": round(res, 4),
+            "upscale": args.upscale, "fixed": args.fixed or None, "parameters": n, "residual_std": round(res, 4),
             "bytes": os.path.getsize(path)}
     with open(os.path.join(args.out, "srvgg.json"), "w") as f:
         json.dump(info, f, indent=2)
