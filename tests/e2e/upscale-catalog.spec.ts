@@ -3,6 +3,8 @@
  * WASM: the `?catalog=` test catalog lists the random-weight x4v3 replica (tools/replica/make_srvgg.py,
  * the real architecture and size) on a loopback host; the person downloads it under Models →
  * Upscalers, picks it in the image dialog, and gets a ×4 gallery image whose infotext names it.
+ * The replica has the interface of the file the shipped entry names (fixed 128×128 input, no
+ * config.json), so the 64×64 pictures are padded to the graph's shape and cropped back.
  * After a reload it is still stored and still offered; deleting it withdraws it again.
  */
 import { createHash } from 'node:crypto';
@@ -21,7 +23,9 @@ let server: TestServer | null = null;
 const NAME = 'R-ESRGAN General 4xV3 (replica)';
 
 test.beforeAll(() => {
-  const replica = ensureSrvggReplica();
+  // As the shipped catalog entry downloads it: Qualcomm's fixed 128×128 export, no config.json
+  // (the factor comes from the catalog).
+  const replica = ensureSrvggReplica({ fixed: 128 });
   root = mkdtempSync(join(tmpdir(), 'ls-e2e-upscaler-'));
   cpSync(join(replica.dir, 'upscaler'), join(root, 'esrgan', 'upscaler'), { recursive: true });
   const file = (path: string) => {
@@ -40,7 +44,7 @@ test.beforeAll(() => {
         baseUrl: 'esrgan/',
         scale: 4,
         license: 'BSD-3-Clause',
-        files: [file('upscaler/model.onnx'), file('upscaler/config.json')],
+        files: [file('upscaler/model.onnx')],
       },
     ],
   };
