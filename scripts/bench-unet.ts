@@ -160,7 +160,7 @@ window.benchUnet = async ({ build, ep, threads, staticShapes, sessionOptions, io
   const get = async (path) => new Uint8Array(await (await fetch(path)).arrayBuffer());
   const bytes = await get('/model/unet/model.onnx');
   const capture = io === 'capture';
-  const options = { executionProviders: [capture ? { name: ep } : ep], graphOptimizationLevel: 'all', ...sessionOptions };
+  const options = { executionProviders: capture ? [{ name: ep }] : ep.split('+'), graphOptimizationLevel: 'all', ...sessionOptions };
   if (staticShapes || capture) options.freeDimensionOverrides = plan.free;
   if (io && io !== 'cpu') options.preferredOutputLocation = 'gpu-buffer';
   if (capture) options.enableGraphCapture = true;
