@@ -415,8 +415,9 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
       for (let r = 1; r <= Number(values.rounds); r++) {
         for (const name of ['conv', 'matmul', 'elementwise', 'norm', 'layout', 'all']) {
           const sub = join(dir, name);
-          const n = await benchUnetNode(sub, plan, calls, 1, 3, 'disabled');
-          const [w] = await benchUnetBrowser(browser, sub, plan, calls, [
+          const subPlan = await unetFeedPlan(sub, Number(values.latent), 2); // its own output name
+          const n = await benchUnetNode(sub, subPlan, calls, 1, 3, 'disabled');
+          const [w] = await benchUnetBrowser(browser, sub, subPlan, calls, [
             { build: 'wasm', ep: 'wasm', threads: 1, sessionOptions: off },
           ]);
           console.log(
