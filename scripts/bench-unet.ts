@@ -4,7 +4,9 @@
  * with a choice of ORT build, thread count, session options and WebGPU I/O. `npm run bench` uses
  * it for the per-step U-Net figures (the embedded model and the scale-0.25 replicas); run alone
  * (`npx tsx scripts/bench-unet.ts`) it prints the matrix that chose the app's WASM build and thread
- * rule (src/runtime/web/ort-build.ts); `--webgpu` the WebGPU I/O variants (src/runtime/web/gpu-binding.ts).
+ * rule (src/runtime/web/ort-build.ts); `--webgpu` the WebGPU I/O variants (src/runtime/web/gpu-binding.ts);
+ * `--compare DIR` interleaved rounds (`--rounds N`) of this U-Net against a rewritten one (tools/onnx-opt);
+ * `--op-classes` each operator class of the graph alone (tools/onnx-opt/op_classes.py), Node against WASM.
  * Figures are warm medians of N calls in one process; nothing is asserted.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -127,11 +129,12 @@ export async function benchUnetNode(
   calls: number,
   threads = 2,
   warmup = 3,
+  level: 'disabled' | 'basic' | 'extended' | 'all' = 'all',
 ): Promise<UnetFigures> {
   const ort = await import('onnxruntime-node');
   const session = await ort.InferenceSession.create(join(modelDir, 'unet/model.onnx'), {
     intraOpNumThreads: threads,
-    graphOptimizationLevel: 'all',
+    graphOptimizationLevel: level,
   });
   const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {};
   for (const input of plan.inputs) {
@@ -160,7 +163,7 @@ window.benchUnet = async ({ build, ep, threads, staticShapes, sessionOptions, io
   const get = async (path) => new Uint8Array(await (await fetch(path)).arrayBuffer());
   const bytes = await get('/model/unet/model.onnx');
   const capture = io === 'capture';
-  const options = { executionProviders: [capture ? { name: ep } : ep], graphOptimizationLevel: 'all', ...sessionOptions };
+  const options = { executionProviders: capture ? [{ name: ep }] : ep.split('+'), graphOptimizationLevel: 'all', ...sessionOptions };
   if (staticShapes || capture) options.freeDimensionOverrides = plan.free;
   if (io && io !== 'cpu') options.preferredOutputLocation = 'gpu-buffer';
   if (capture) options.enableGraphCapture = true;
@@ -326,6 +329,10 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
       options: { type: 'boolean', default: false },
       // Another folder with the same U-Net rewritten (e.g. shapes folded): interleaved rounds of both.
       compare: { type: 'string' },
+      // The U-Net split by operator class (tools/onnx-opt/op_classes.py), Node against WASM.
+      'op-classes': { type: 'boolean', default: false },
+      // How many interleaved rounds --compare runs.
+      rounds: { type: 'string', default: '3' },
       // Interleaved rounds of the plain build at 1, 2, … threads (the thread-count rule's evidence).
       'thread-rounds': { type: 'string', default: '0' },
       'max-threads': { type: 'string', default: '2' },
@@ -380,7 +387,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   if (values.compare) {
     const other = values.compare;
     const wasm = { build: 'wasm', ep: 'wasm', threads: 1 } as const;
-    for (let r = 1; r <= 3; r++) {
+    for (let r = 1; r <= Number(values.rounds); r++) {
       for (const [dir, name] of [
         [model, model],
         [other, other],
@@ -392,6 +399,35 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
         ]))
           console.log(formatUnet(f));
       }
+    }
+    cases = [];
+  }
+  if (values['op-classes']) {
+    // Each class of kernels alone, the optimiser off on both sides (nothing to fold or fuse).
+    const { execFileSync } = await import('node:child_process');
+    const dir = mkdtempSync(join(tmpdir(), 'ls-op-classes-'));
+    try {
+      execFileSync('/usr/bin/python3', ['tools/onnx-opt/op_classes.py', join(model, 'unet/model.onnx'), dir], {
+        stdio: 'inherit',
+        env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
+      });
+      const off = { graphOptimizationLevel: 'disabled' };
+      for (let r = 1; r <= Number(values.rounds); r++) {
+        for (const name of ['conv', 'matmul', 'elementwise', 'norm', 'layout', 'all']) {
+          const sub = join(dir, name);
+          const subPlan = await unetFeedPlan(sub, Number(values.latent), 2); // its own output name
+          const n = await benchUnetNode(sub, subPlan, calls, 1, 3, 'disabled');
+          const [w] = await benchUnetBrowser(browser, sub, subPlan, calls, [
+            { build: 'wasm', ep: 'wasm', threads: 1, sessionOptions: off },
+          ]);
+          console.log(
+            `round ${r}: ${name.padEnd(12)} node 1t ${n.medianMs.toFixed(3)} ms  wasm 1t ${(w?.medianMs ?? NaN).toFixed(3)} ms` +
+              `  ratio ${((w?.medianMs ?? NaN) / n.medianMs).toFixed(2)}`,
+          );
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
     cases = [];
   }

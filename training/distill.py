@@ -172,6 +172,7 @@ def export_turbo(out, vae, te, student, meta, steps, base_model):
     e["settings"] = {"steps": steps, "scheduler": "EulerDiscreteScheduler (trailing)", "guidance_scale": 1.0}
     exp._json(ep, e)
     fp16_weights(os.path.join(out, "unet", "model.onnx"))
+    exp.simplify_unet(os.path.join(out, "unet", "model.onnx"))  # the fp16 Casts in place: idempotent
 
 
 def fp16_weights(path, min_elems=512):

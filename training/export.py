@@ -44,6 +44,23 @@ def _onnx(model, args, path, inputs, outputs, dyn):
     onnx.checker.check_model(onnx.load(path))
 
 
+def simplify_unet(path):
+    """Rewrite an exported U-Net in place without its per-call shape plumbing (dims stay dynamic,
+    same numerics): tools/onnx-opt/simplify_graph.py, idempotent. The shipped U-Nets went through
+    it; see README "Speed"."""
+    import importlib.util
+    import onnx
+    here = os.path.dirname(os.path.abspath(__file__))
+    spec = importlib.util.spec_from_file_location(
+        "simplify_graph", os.path.join(here, "..", "tools", "onnx-opt", "simplify_graph.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    m = onnx.load(path)
+    mod.simplify(m)
+    onnx.checker.check_model(m)
+    onnx.save(m, path)
+
+
 def _json(path, obj):
     with open(path, "w", encoding="utf-8") as f:
         json.dump(obj, f, indent=2, ensure_ascii=False)
@@ -90,6 +107,7 @@ def export_all(out, vae, te, unet, meta, ref_path=None):
           {"sample": {0: "batch", 2: "height", 3: "width"}, "timestep": {0: "batch"},
            "encoder_hidden_states": {0: "batch", 1: "sequence"},
            "out_sample": {0: "batch", 2: "height", 3: "width"}})
+    simplify_unet(f"{tmp}/unet/model.onnx")
     _onnx(_Dec(vae.decoder), (torch.randn(1, 4, 8, 8),), f"{tmp}/vae_decoder/model.onnx",
           ["latent_sample"], ["sample"],
           {"latent_sample": {0: "batch", 2: "height", 3: "width"},
