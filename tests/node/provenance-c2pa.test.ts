@@ -120,6 +120,9 @@ describe('an upscale of a signed image continues its C2PA chain', () => {
     expect(results.ingredientDeltas?.[0]?.validationDeltas.success.map((e) => e.code)).toContain(
       'ingredient.manifest.validated',
     );
+    expect(results.ingredientDeltas?.[0]?.validationDeltas.failure.map((e) => e.code)).toEqual([
+      'signingCredential.untrusted',
+    ]);
     // The source's manifest is carried over unchanged, and is not the active one.
     const sourceLabel = source.active_manifest ?? '';
     expect(report.active_manifest).not.toBe(sourceLabel);
