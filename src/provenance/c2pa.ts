@@ -15,7 +15,7 @@
  * and c2pa-ts does not evaluate trust, so the studio decides it and says why).
  */
 import * as x509 from '@peculiar/x509';
-import { PNG } from '@trustnxt/c2pa-ts/asset';
+import { PNG, type Asset } from '@trustnxt/c2pa-ts/asset';
 import { CoseAlgorithmIdentifier, type Signer } from '@trustnxt/c2pa-ts/cose';
 import { SuperBox } from '@trustnxt/c2pa-ts/jumbf';
 import {
@@ -265,10 +265,24 @@ const NOT_AN_INGREDIENT_FAILURE = new Set<string>([
   ValidationStatusCode.AssertionBMFFHashMismatch,
 ]);
 
+/**
+ * The file an ingredient's manifest binds to is not here: it is validated against no bytes, so
+ * its data hash mismatches (ignored above) whatever the size of the file that carries it.
+ */
+const ABSENT_SOURCE: Asset = {
+  mimeType: 'image/png',
+  getDataLength: () => 0,
+  getDataRange: async () => new Uint8Array(0),
+  getManifestJUMBF: () => undefined,
+  dumpInfo: () => 'the ingredient itself (absent)',
+  ensureManifestSpace: () => Promise.reject(new Error('read only')),
+  getHashExclusionRange: () => ({ start: 0, length: 0 }),
+  writeManifestJUMBF: () => Promise.reject(new Error('read only')),
+};
+
 async function ingredientManifestValid(
   store: ManifestStore,
   reference: { uri: string; hash: Uint8Array; algorithm: 'SHA-256' | 'SHA-384' | 'SHA-512' },
-  asset: PNG,
 ): Promise<boolean> {
   const label = /^self#jumbf=\/c2pa\/([^/]+)$/.exec(reference.uri)?.[1];
   const target = label ? store.getManifestByLabel(label) : undefined;
@@ -279,14 +293,14 @@ async function ingredientManifestValid(
   );
   if (digest.length !== reference.hash.length || digest.some((b, i) => b !== reference.hash[i])) return false;
   try {
-    const result = await target.validate(asset);
+    const result = await target.validate(ABSENT_SOURCE);
     return !result.statusEntries.some((e) => !e.success && !NOT_AN_INGREDIENT_FAILURE.has(e.code));
   } catch {
     return false;
   }
 }
 
-async function ingredientsOf(store: ManifestStore, manifest: Manifest | undefined, asset: PNG) {
+async function ingredientsOf(store: ManifestStore, manifest: Manifest | undefined) {
   const ingredients: C2paIngredient[] = [];
   for (const assertion of manifest?.assertions?.assertions ?? []) {
     if (!(assertion instanceof IngredientAssertion)) continue;
@@ -294,7 +308,7 @@ async function ingredientsOf(store: ManifestStore, manifest: Manifest | undefine
     ingredients.push({
       title: assertion.title ?? 'untitled',
       relationship: assertion.relationship ?? 'unknown',
-      manifest: !reference ? 'none' : (await ingredientManifestValid(store, reference, asset)) ? 'valid' : 'invalid',
+      manifest: !reference ? 'none' : (await ingredientManifestValid(store, reference)) ? 'valid' : 'invalid',
     });
   }
   return ingredients;
@@ -369,7 +383,7 @@ export async function readC2pa(png: Uint8Array, trustAnchors: readonly string[] 
       signer: leaf ? nameOf(leaf, 'subject') : 'unknown',
       issuer: root ? nameOf(root, 'subject') : 'unknown',
       actions,
-      ingredients: await ingredientsOf(store, manifest, asset),
+      ingredients: await ingredientsOf(store, manifest),
       signatureValid: problems.length === 0 && !!leaf,
       problems,
       trusted,

@@ -164,6 +164,13 @@ describe('an upscale of a signed image continues its C2PA chain', () => {
       { title: 'gallery image 1', relationship: 'parentOf', manifest: 'valid' },
     ]);
     expect(result.summary.actions.map((a) => a.action)).toEqual(['c2pa.opened', 'c2pa.resized']);
+    // The source's data hash is not checked against the file that carries it (which may be smaller).
+    const smaller = await signPng(plainPng(4), identity, {
+      ...info,
+      upscaled: { upscaler: 'Lanczos', scale: 0.25, source: { png: signed, title: 'big.png' } },
+    });
+    const read = await readC2pa(smaller);
+    expect(read.kind === 'manifest' && read.summary.ingredients[0]?.manifest).toBe('valid');
     // A plain image has none.
     const plain = await readC2pa(signed);
     expect(plain.kind === 'manifest' && plain.summary.ingredients).toEqual([]);
