@@ -6,8 +6,10 @@
  * the embedded SR model (default, models/tiny-shapes-sr), Lanczos, or any folder holding
  * upscaler/model.onnx (a downloaded Real-ESRGAN). The output keeps the input's `parameters` text
  * and adds A1111's `postprocessing` chunk ("Postprocess upscale by", "Postprocess upscaler"), and
- * is signed like every PNG the studio writes (C2PA: `c2pa.created` with the source's model from its
- * `parameters`, then `c2pa.resized` with the upscaler and factor; key: src/cli/c2pa-identity-file.ts).
+ * is signed like every PNG the studio writes (key: src/cli/c2pa-identity-file.ts). C2PA: an input
+ * that carries a valid manifest becomes the parentOf ingredient (its manifests are kept, then
+ * `c2pa.opened` of it and `c2pa.resized` with the upscaler and factor); any other input is recorded
+ * as `c2pa.created` with the model its `parameters` name, then `c2pa.resized`.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
@@ -93,7 +95,11 @@ async function main() {
     parameters?.text != null
       ? (parseInfotext(parameters.text).entries.find(([k]) => k === 'Model')?.[1] ?? 'unknown')
       : 'unknown';
-  encoded = await sign(encoded, model, { upscaler: upscaler.name, scale });
+  encoded = await sign(encoded, model, {
+    upscaler: upscaler.name,
+    scale,
+    source: { png: bytes, title: basename(input) },
+  });
   await writeFile(String(args.out), encoded);
   const summary = { file: String(args.out), width: result.width, height: result.height, upscaler: upscaler.name, ms };
   if (args.json) console.log(JSON.stringify(summary));

@@ -6,13 +6,16 @@
  * IPTC `trainedAlgorithmicMedia`, the studio as software agent, the model as a parameter) and
  * the data-hash hard binding, signed ES256 with the install's identity (identity.ts). The
  * manifest store goes in the PNG's `caBX` chunk; the A1111 `parameters` text chunk stays.
+ * An upscale of a signed image continues its chain instead: the store keeps the source's
+ * manifests, and the new one names the source as its parentOf ingredient, with `c2pa.opened`
+ * then `c2pa.resized` (see addParentIngredient).
  *
- * Reading: the summary the import panel shows — signer, actions, whether the signature and the
- * hashes validate, and whether the signer is trusted (never, here: no trust list is configured,
+ * Reading: the summary the import panel shows — signer, actions, ingredients, whether the
+ * signature and the hashes validate, and whether the signer is trusted (never, here: no trust list is configured,
  * and c2pa-ts does not evaluate trust, so the studio decides it and says why).
  */
 import * as x509 from '@peculiar/x509';
-import { PNG } from '@trustnxt/c2pa-ts/asset';
+import { PNG, type Asset } from '@trustnxt/c2pa-ts/asset';
 import { CoseAlgorithmIdentifier, type Signer } from '@trustnxt/c2pa-ts/cose';
 import { SuperBox } from '@trustnxt/c2pa-ts/jumbf';
 import {
@@ -20,7 +23,10 @@ import {
   ActionType,
   DataHashAssertion,
   DigitalSourceType,
+  IngredientAssertion,
+  type Manifest,
   ManifestStore,
+  RelationshipType,
   ValidationResult,
   ValidationStatusCode,
 } from '@trustnxt/c2pa-ts/manifest';
@@ -41,10 +47,50 @@ export interface ProvenanceInfo {
   /** The model that made the image (catalog id or folder name). */
   model: string;
   /**
-   * An upscale after generation (gallery "Upscale ×N", `npm run upscale`): recorded as a second
-   * action, C2PA's `c2pa.resized`, with the upscaler and factor as its parameters.
+   * An upscale after generation (gallery "Upscale ×N", `npm run upscale`): recorded as C2PA's
+   * `c2pa.resized`, with the upscaler and factor as its parameters, after `c2pa.opened` of the
+   * `source` when that carries a valid manifest, else after `c2pa.created`.
    */
-  upscaled?: { upscaler: string; scale: number };
+  upscaled?: { upscaler: string; scale: number; source?: ProvenanceSource };
+}
+
+/**
+ * The image an upscale started from. When its PNG carries a valid C2PA manifest store, the new
+ * manifest names it as its `parentOf` ingredient and the chain goes on; otherwise (an image from
+ * elsewhere, or a manifest that does not validate) the upscale records `c2pa.created` as before.
+ */
+export interface ProvenanceSource {
+  png: Uint8Array;
+  /** The ingredient's `dc:title`: its file name, or "gallery image <seed>". */
+  title: string;
+}
+
+interface ParentStore {
+  store: ManifestStore;
+  /** The source's active manifest: its label (a URN) and its claim's instanceID. */
+  label: string;
+  instanceID: string;
+}
+
+/** The source's manifest store when it reads and its active manifest validates (trust aside). */
+async function validParentStore(png: Uint8Array): Promise<ParentStore | null> {
+  try {
+    const asset = new PNG(png);
+    const jumbf = asset.getManifestJUMBF();
+    if (!jumbf) return null;
+    const store = ManifestStore.read(SuperBox.fromBuffer(jumbf as Uint8Array<ArrayBuffer>));
+    const validation = await store.validate(asset);
+    const failed = validation.statusEntries.some(
+      (e) => !e.success && e.code !== ValidationStatusCode.SigningCredentialTrusted,
+    );
+    const active = store.getActiveManifest();
+    const label = active?.label;
+    const instanceID = active?.claim?.instanceID;
+    if (failed || !label || !instanceID) return null;
+    return { store, label, instanceID };
+  } catch {
+    return null;
+  }
 }
 
 function signerOf(identity: SigningIdentity): Signer {
@@ -65,11 +111,31 @@ function signerOf(identity: SigningIdentity): Signer {
   };
 }
 
+/**
+ * Adds the `c2pa.ingredient.v2` assertion for the source (relationship parentOf, its title, format
+ * and instanceID, and `c2pa_manifest`: a hashed reference to its active manifest, which the store
+ * now also holds). v2 because the claim is a 1.x `c2pa.claim` (c2pa-ts's default, as every studio
+ * PNG has); c2pa-rs validates the pair and reports `ingredient.manifest.validated`. Returns the
+ * reference `c2pa.opened` carries in `parameters.ingredients`. The hashes are filled in at sign():
+ * c2pa-ts updates references in creation order, so the manifest's hash is in the ingredient
+ * before the ingredient is hashed, and the ingredient's before the actions are.
+ */
+function addParentIngredient(manifest: Manifest, parent: ParentStore, source: ProvenanceSource) {
+  const ingredient = IngredientAssertion.createV2(source.title, 'image/png');
+  ingredient.relationship = RelationshipType.ParentOf;
+  ingredient.instanceID = parent.instanceID;
+  ingredient.c2pa_manifest = manifest.createHashedReference(`/c2pa/${parent.label}`);
+  manifest.addAssertion(ingredient);
+  return manifest.createAssertionReference(ingredient);
+}
+
 /** Returns the PNG with a signed C2PA manifest store embedded (other chunks untouched). */
 export async function signPng(png: Uint8Array, identity: SigningIdentity, info: ProvenanceInfo): Promise<Uint8Array> {
   const signer = signerOf(identity);
   const asset = new PNG(png);
-  const store = new ManifestStore();
+  const parent = info.upscaled?.source ? await validParentStore(info.upscaled.source.png) : null;
+  // The parent's manifests are carried over byte for byte (c2pa-ts re-emits read boxes as read).
+  const store = parent?.store ?? new ManifestStore();
   const manifest = store.createManifest({
     assetFormat: 'image/png',
     instanceID: `xmp:iid:${globalThis.crypto.randomUUID()}`,
@@ -80,19 +146,25 @@ export async function signPng(png: Uint8Array, identity: SigningIdentity, info: 
   if (!claim) throw new Error('c2pa-ts made a manifest without a claim');
   claim.claimGeneratorName = info.generator;
   claim.claimGeneratorVersion = info.version;
+  const agent = { name: info.generator, version: info.version };
+  const opened = parent && info.upscaled?.source ? addParentIngredient(manifest, parent, info.upscaled.source) : null;
   const actions = new ActionAssertion();
   actions.actions = [
-    {
-      action: ActionType.C2paCreated,
-      digitalSourceType: DigitalSourceType.TrainedAlgorithmicMedia,
-      softwareAgent: { name: info.generator, version: info.version },
-      parameters: { model: info.model },
-    },
+    // C2PA 2.x §Actions: an edit of an existing asset starts with `c2pa.opened`, naming its
+    // parentOf ingredient; an image that starts here is `c2pa.created`.
+    opened
+      ? { action: ActionType.C2paOpened, softwareAgent: agent, parameters: { ingredients: [opened] } }
+      : {
+          action: ActionType.C2paCreated,
+          digitalSourceType: DigitalSourceType.TrainedAlgorithmicMedia,
+          softwareAgent: agent,
+          parameters: { model: info.model },
+        },
     ...(info.upscaled
       ? [
           {
             action: ActionType.C2paResized,
-            softwareAgent: { name: info.generator, version: info.version },
+            softwareAgent: agent,
             parameters: { upscaler: info.upscaled.upscaler, scale: info.upscaled.scale },
           },
         ]
@@ -120,6 +192,20 @@ export interface C2paAction {
   scale?: number;
 }
 
+/** An ingredient of the active manifest: what the image was made from. */
+export interface C2paIngredient {
+  title: string;
+  /** parentOf (the image this one is an edit of), componentOf or inputTo. */
+  relationship: string;
+  /**
+   * `valid`: the ingredient's manifest is in the store, matches the hash the new claim signed,
+   * and its own signature and assertion hashes verify (its data hash binds the source file,
+   * which is not here, so it is not checked, as c2pa-rs does); `invalid`: one of those fails;
+   * `none`: the ingredient carries no manifest (unknown provenance).
+   */
+  manifest: 'valid' | 'invalid' | 'none';
+}
+
 export interface C2paSummary {
   /** Claim generator, e.g. "Latent Studio 0.1.0". */
   generator: string;
@@ -128,6 +214,7 @@ export interface C2paSummary {
   /** The certificate that issued it (the root of the embedded chain). */
   issuer: string;
   actions: C2paAction[];
+  ingredients: C2paIngredient[];
   /** The claim signature verifies, the chain's signatures verify, and every hash matches. */
   signatureValid: boolean;
   /** Failure codes and messages when not valid. */
@@ -170,6 +257,62 @@ const agentName = (agent: unknown): string | undefined => {
   }
   return undefined;
 };
+
+/** Codes that do not make an ingredient's manifest invalid when read inside another file. */
+const NOT_AN_INGREDIENT_FAILURE = new Set<string>([
+  ValidationStatusCode.SigningCredentialTrusted, // c2pa-ts's trust quirk, as in readC2pa
+  ValidationStatusCode.AssertionDataHashMismatch, // its hard binding is to the source file
+  ValidationStatusCode.AssertionBMFFHashMismatch,
+]);
+
+/**
+ * The file an ingredient's manifest binds to is not here: it is validated against no bytes, so
+ * its data hash mismatches (ignored above) whatever the size of the file that carries it.
+ */
+const ABSENT_SOURCE: Asset = {
+  mimeType: 'image/png',
+  getDataLength: () => 0,
+  getDataRange: async () => new Uint8Array(0),
+  getManifestJUMBF: () => undefined,
+  dumpInfo: () => 'the ingredient itself (absent)',
+  ensureManifestSpace: () => Promise.reject(new Error('read only')),
+  getHashExclusionRange: () => ({ start: 0, length: 0 }),
+  writeManifestJUMBF: () => Promise.reject(new Error('read only')),
+};
+
+async function ingredientManifestValid(
+  store: ManifestStore,
+  reference: { uri: string; hash: Uint8Array; algorithm: 'SHA-256' | 'SHA-384' | 'SHA-512' },
+): Promise<boolean> {
+  const label = /^self#jumbf=\/c2pa\/([^/]+)$/.exec(reference.uri)?.[1];
+  const target = label ? store.getManifestByLabel(label) : undefined;
+  const bytes = target?.getBytes();
+  if (!target || !bytes) return false;
+  const digest = new Uint8Array(
+    await globalThis.crypto.subtle.digest(reference.algorithm, bytes as Uint8Array<ArrayBuffer>),
+  );
+  if (digest.length !== reference.hash.length || digest.some((b, i) => b !== reference.hash[i])) return false;
+  try {
+    const result = await target.validate(ABSENT_SOURCE);
+    return !result.statusEntries.some((e) => !e.success && !NOT_AN_INGREDIENT_FAILURE.has(e.code));
+  } catch {
+    return false;
+  }
+}
+
+async function ingredientsOf(store: ManifestStore, manifest: Manifest | undefined) {
+  const ingredients: C2paIngredient[] = [];
+  for (const assertion of manifest?.assertions?.assertions ?? []) {
+    if (!(assertion instanceof IngredientAssertion)) continue;
+    const reference = assertion.activeManifest ?? assertion.c2pa_manifest;
+    ingredients.push({
+      title: assertion.title ?? 'untitled',
+      relationship: assertion.relationship ?? 'unknown',
+      manifest: !reference ? 'none' : (await ingredientManifestValid(store, reference)) ? 'valid' : 'invalid',
+    });
+  }
+  return ingredients;
+}
 
 /**
  * Reads and validates the active manifest of a PNG. `trustAnchors` are root fingerprints the user
@@ -240,6 +383,7 @@ export async function readC2pa(png: Uint8Array, trustAnchors: readonly string[] 
       signer: leaf ? nameOf(leaf, 'subject') : 'unknown',
       issuer: root ? nameOf(root, 'subject') : 'unknown',
       actions,
+      ingredients: await ingredientsOf(store, manifest),
       signatureValid: problems.length === 0 && !!leaf,
       problems,
       trusted,

@@ -4,6 +4,8 @@
  * module variable, so each store or test gets its own.
  */
 import { signPng, type ProvenanceInfo } from './c2pa.ts';
+
+export type { ProvenanceSource } from './c2pa.ts';
 import { loadOrCreateIdentity, type IdentityStore, type SigningIdentity } from './identity.ts';
 
 export type PngSigner = (png: Uint8Array, model: string, upscaled?: ProvenanceInfo['upscaled']) => Promise<Uint8Array>;

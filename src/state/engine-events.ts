@@ -163,6 +163,7 @@ export function startNext(state: EngineData): Reduction {
         steps: next.upscale ? 1 : next.params.steps,
         preview: null,
         cancelling: false,
+        ...(next.upscale?.sourceItemId ? { sourceItemId: next.upscale.sourceItemId } : {}),
       },
     },
     effects: [
@@ -197,7 +198,7 @@ export function startNext(state: EngineData): Reduction {
  */
 export function enqueueUpscale(
   state: EngineData,
-  source: { params: GenerationParams; pixels: RgbaPixels },
+  source: { params: GenerationParams; pixels: RgbaPixels; id?: string },
   scale: number,
   upscaler: UpscalerRef,
 ): Reduction & { accepted: boolean } {
@@ -214,7 +215,8 @@ export function enqueueUpscale(
   if (problem) return { ...unchanged({ ...state, notice: { kind: 'error', text: problem } }), accepted: false };
   // An image that was itself upscaled: A1111 records the last postprocess.
   const params: GenerationParams = { ...source.params, postprocess: { upscaleBy: scale, upscaler: upscaler.name } };
-  const queued: QueuedJob = { id: state.nextJob, params, upscale: { image: source.pixels, scale, upscaler } };
+  const upscale = { image: source.pixels, scale, upscaler, ...(source.id ? { sourceItemId: source.id } : {}) };
+  const queued: QueuedJob = { id: state.nextJob, params, upscale };
   const next = startNext({ ...state, nextJob: state.nextJob + 1, queue: [...state.queue, queued], notice: null });
   return { ...next, accepted: true };
 }
@@ -415,6 +417,7 @@ export function reduceEngineEvent(state: EngineData, event: BridgeEvent, context
         backend: state.engine.backend,
         timings: event.timings,
         createdAt: context.now,
+        ...(job.sourceItemId ? { sourceItemId: job.sourceItemId } : {}),
       };
       const notice: Notice | null =
         event.droppedTokens > 0

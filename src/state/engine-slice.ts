@@ -189,7 +189,8 @@ export const createEngineSlice: StateCreator<Studio, [], [], EngineSlice> = (set
         });
         return false;
       }
-      return connected().run((s) => enqueueUpscale(s, { params: item.params, pixels }, scale, upscaler)).accepted;
+      return connected().run((s) => enqueueUpscale(s, { params: item.params, pixels, id: item.id }, scale, upscaler))
+        .accepted;
     },
     cancelJob: () => void bridge?.run(requestCancel),
     clearQueue: () => set(clearQueue(get()).state),

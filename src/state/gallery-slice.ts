@@ -14,6 +14,7 @@ import { SAMPLERS } from '../schedulers/index.ts';
 import { describeStorageError, openGalleryDb, type GalleryDb, type GalleryRecord } from '../storage/gallery-db.ts';
 import { encodePng, makeThumbnail } from '../storage/png-image.ts';
 import { VERSION_TAG } from './app-version.ts';
+import type { PngSigner, ProvenanceSource } from '../provenance/png-signer.ts';
 import { browserPngSigner } from './provenance.ts';
 import type { Studio } from './store.ts';
 import type { GalleryItem, GalleryStatus } from './types.ts';
@@ -37,6 +38,11 @@ export interface GalleryOptions {
   channel?: GalleryChannel | null;
   /** PNG encoding (the browser's canvas by default). */
   encode?: (item: GalleryItem) => Promise<{ png: Blob; thumb: Blob }>;
+  /**
+   * C2PA signing of what `encode` made: the browser's install identity by default; with a custom
+   * `encode` only when given (tests pass an in-memory identity).
+   */
+  sign?: PngSigner;
 }
 
 export interface GallerySlice {
@@ -93,21 +99,25 @@ async function encodeInBrowser(item: GalleryItem): Promise<{ png: Blob; thumb: B
 /**
  * Adds a signed C2PA manifest (src/provenance) to what `encode` made. Signing that fails
  * (IndexedDB refused, say) keeps the image unsigned and says so once, rather than losing it.
+ * An upscale passes its source item's PNG along (`sourceOf`): when that is signed, the new
+ * manifest continues its chain (parentOf ingredient); when not, the upscale reads as created.
  */
 function withC2pa(
   encode: (item: GalleryItem) => Promise<{ png: Blob; thumb: Blob }>,
   report: (text: string) => void,
+  sign: PngSigner,
+  sourceOf: (item: GalleryItem) => Promise<ProvenanceSource | undefined>,
 ): (item: GalleryItem) => Promise<{ png: Blob; thumb: Blob }> {
-  const sign = browserPngSigner();
   let warned = false;
   return async (item) => {
     const encoded = await encode(item);
     try {
       const post = item.params.postprocess;
+      const source = post ? await sourceOf(item) : undefined;
       const signed = await sign(
         new Uint8Array(await encoded.png.arrayBuffer()),
         item.modelId,
-        post ? { upscaler: post.upscaler, scale: post.upscaleBy } : undefined,
+        post ? { upscaler: post.upscaler, scale: post.upscaleBy, ...(source ? { source } : {}) } : undefined,
       );
       const png = new Blob([signed as Uint8Array<ArrayBuffer>], { type: 'image/png' });
       return { png, thumb: encoded.thumb === encoded.png ? png : encoded.thumb };
@@ -148,6 +158,13 @@ export const createGallerySlice: StateCreator<Studio, [], [], GallerySlice> = (s
   const report = (text: string) => get().notify({ kind: 'error', text, source: 'storage' });
   const recount = async () => {
     if (db) setStatus({ total: await db.count() });
+  };
+  /** An upscale's source image, as saved (already signed: it was saved before this one). */
+  const sourceOf = async (item: GalleryItem): Promise<ProvenanceSource | undefined> => {
+    const source = item.sourceItemId ? findItem(item.sourceItemId) : undefined;
+    const png = source ? await get().pngOf(source.id) : null;
+    if (!source || !png) return undefined; // deleted meanwhile: the upscale reads as created
+    return { png: new Uint8Array(await png.arrayBuffer()), title: `gallery image ${source.params.seed}` };
   };
 
   async function save(item: GalleryItem): Promise<void> {
@@ -227,7 +244,9 @@ export const createGallerySlice: StateCreator<Studio, [], [], GallerySlice> = (s
     galleryStatus: { total: 0, hasMore: false, loading: false, persistent: true, saving: 0 },
 
     async startGallery(options = {}) {
-      encode = options.encode ?? withC2pa(encodeInBrowser, report);
+      const sign = options.sign ?? (options.encode ? null : browserPngSigner());
+      const raw = options.encode ?? encodeInBrowser;
+      encode = sign ? withC2pa(raw, report, sign, sourceOf) : raw;
       get().onImageAdded(queueSave);
       try {
         db = await (options.open ?? openGalleryDb)();

@@ -4,6 +4,8 @@
  * chunk, precached like the rest of the app), so the first paint does not wait for it.
  */
 import type { C2paReadResult } from '../provenance/c2pa.ts';
+
+export type { C2paIngredient } from '../provenance/c2pa.ts';
 import type { PngSigner } from '../provenance/png-signer.ts';
 import { APP_VERSION } from './app-version.ts';
 

@@ -47,6 +47,8 @@ export interface RunningJob {
   steps: number;
   preview: { rgba: Uint8ClampedArray; width: number; height: number } | null;
   cancelling: boolean;
+  /** An upscale job's source gallery item, passed on to the image it makes (C2PA ingredient). */
+  sourceItemId?: string;
 }
 
 export interface QueuedJob {
@@ -59,7 +61,7 @@ export interface QueuedJob {
   /** The model behind a Hires. fix upscaler (a txt2img job with `params.hires`). */
   upscaler?: UpscalerRef;
   /** An upscale job (the gallery's "Upscale ×2 / ×4"): `params` are the source image's plus `postprocess`. */
-  upscale?: { image: RgbaPixels; scale: number; upscaler: UpscalerRef };
+  upscale?: { image: RgbaPixels; scale: number; upscaler: UpscalerRef; sourceItemId?: string };
 }
 
 export interface JobGroup {
@@ -137,6 +139,11 @@ export interface GalleryItem {
   createdAt: number;
   /** Infotext to embed instead of the one made from `params` (an X/Y/Z grid's). */
   infotext?: string;
+  /**
+   * The gallery item an upscale was made from: its signed PNG becomes this one's C2PA parentOf
+   * ingredient when this one is signed (gallery-slice.ts). Not saved: only signing reads it.
+   */
+  sourceItemId?: string;
 }
 
 export interface GalleryStatus {

@@ -2,7 +2,8 @@
  * Provenance end to end: an image made in the studio downloads with a C2PA manifest that c2pa-rs
  * (run here in Node, not the app's code) validates; importing it shows the summary: signer,
  * "Created" by a trained model, signature valid, signer not trusted and why. A changed copy
- * shows an invalid signature.
+ * shows an invalid signature. An upscale of it names it as its parentOf ingredient, and the
+ * import panel says what it was made from.
  */
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
@@ -11,7 +12,7 @@ import encodeChunks from 'png-chunks-encode';
 import extractChunks from 'png-chunks-extract';
 import { readWithC2paRs } from '../support/c2pa-rs-reader.ts';
 import { openStudio } from './studio.ts';
-import { fillForm, generateAndWait, waitSaved } from './studio-helpers.ts';
+import { figures, fillForm, generateAndWait, waitIdle, waitSaved } from './studio-helpers.ts';
 
 test('a generated PNG carries C2PA credentials; importing it shows them', async ({ page }) => {
   const { errors } = await openStudio(page, 'wasm');
@@ -59,5 +60,50 @@ test('a generated PNG carries C2PA credentials; importing it shows them', async 
   await pick.setInputFiles({ name: 'changed.png', mimeType: 'image/png', buffer: Buffer.from(encodeChunks(kept)) });
   await expect(credentials.getByRole('heading')).toContainText('changed.png');
   await expect(credentials.getByTestId('c2pa-signature')).toHaveText(/^Invalid: .*dataHash\.mismatch/);
+  expect(errors).toEqual([]);
+});
+
+test('an upscaled gallery image carries its source as a C2PA ingredient; importing it shows what it was made from', async ({
+  page,
+}) => {
+  const { errors } = await openStudio(page, 'wasm');
+  await fillForm(page, { prompt: 'a green square', seed: '78', steps: 2 });
+  await generateAndWait(page);
+  await waitSaved(page);
+  await page.getByRole('button', { name: 'Open image, seed 78' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Image details' });
+  await dialog.getByRole('button', { name: 'Upscale ×2' }).click();
+  await expect(figures(page)).toHaveCount(2, { timeout: 120_000 });
+  await waitIdle(page);
+  await waitSaved(page);
+  if (await dialog.isVisible()) await dialog.getByRole('button', { name: 'Close' }).click();
+  await figures(page).first().getByRole('button').click();
+  const downloading = page.waitForEvent('download');
+  await dialog.getByRole('button', { name: 'Download PNG' }).click();
+  const path = (await (await downloading).path()) ?? '';
+  await dialog.getByRole('button', { name: 'Close' }).click();
+
+  const report = await readWithC2paRs(new Uint8Array(readFileSync(path)));
+  expect(report.validation_state).toBe('Valid');
+  expect(new Set((report.validation_status ?? []).map((e) => e.code))).toEqual(
+    new Set(['signingCredential.untrusted']),
+  );
+  const active = report.manifests[report.active_manifest ?? ''] as (typeof report.manifests)[string] & {
+    ingredients?: { title: string; relationship: string; active_manifest?: string }[];
+  };
+  expect(active.ingredients?.map((i) => [i.title, i.relationship])).toEqual([['gallery image 78', 'parentOf']]);
+  expect(Object.keys(report.manifests)).toContain(active.ingredients?.[0]?.active_manifest);
+  const actions = active.assertions.find((a) => a.label.startsWith('c2pa.actions'))?.data.actions;
+  expect(actions?.map((a) => a['action'])).toEqual(['c2pa.opened', 'c2pa.resized']);
+
+  await page.getByLabel('PNG with parameters (or drop one anywhere)').setInputFiles(path);
+  const credentials = page.getByRole('region', { name: 'Content credentials (C2PA)' });
+  await expect(credentials.getByTestId('c2pa-ingredients')).toHaveText(
+    'gallery image 78 (the image this one was made from; its own credentials are valid)',
+  );
+  await expect(credentials.getByTestId('c2pa-actions')).toHaveText(
+    /^Opened by Latent Studio \S+; Resized by Latent Studio \S+ ×2 with .+$/,
+  );
+  await expect(credentials.getByTestId('c2pa-signature')).toHaveText(/^Valid/);
   expect(errors).toEqual([]);
 });

@@ -113,16 +113,28 @@ test('downloads Real-ESRGAN from the catalog, upscales ×4 with it, and keeps it
     // the name says where the upscaler came from; A1111 quotes a value with ":" in it
     `Postprocess upscale by: 4, Postprocess upscaler: "${NAME} · from 127.0.0.1:${server?.port ?? 0}"`,
   );
-  // Its C2PA manifest (checked by c2pa-rs, not the app's reader) adds the upscale to the creation.
+  // Its C2PA manifest (checked by c2pa-rs, not the app's reader) continues the source's: the
+  // gallery image it came from is its parentOf ingredient, then opened and resized.
   const downloading = page.waitForEvent('download');
   await page.getByRole('dialog', { name: 'Image details' }).getByRole('button', { name: 'Download PNG' }).click();
   const report = await readWithC2paRs(new Uint8Array(readFileSync((await (await downloading).path()) ?? '')));
   expect(report.validation_state).toBe('Valid');
-  const actions = report.manifests[report.active_manifest ?? '']?.assertions.find((a) =>
-    a.label.startsWith('c2pa.actions'),
-  )?.data.actions;
-  expect(actions?.map((a) => a['action'])).toEqual(['c2pa.created', 'c2pa.resized']);
+  expect(new Set((report.validation_status ?? []).map((e) => e.code))).toEqual(
+    new Set(['signingCredential.untrusted']),
+  );
+  const actionsIn = (label: string | undefined) =>
+    report.manifests[label ?? '']?.assertions.find((a) => a.label.startsWith('c2pa.actions'))?.data.actions;
+  const actions = actionsIn(report.active_manifest);
+  expect(actions?.map((a) => a['action'])).toEqual(['c2pa.opened', 'c2pa.resized']);
   expect(actions?.[1]).toMatchObject({ parameters: { scale: 4, upscaler: expect.stringContaining(NAME) } });
+  const [ingredient] =
+    (report.manifests[report.active_manifest ?? ''] as { ingredients?: Record<string, string>[] }).ingredients ?? [];
+  expect(ingredient).toMatchObject({ title: 'gallery image 11', relationship: 'parentOf', format: 'image/png' });
+  expect(ingredient?.['active_manifest']).not.toBe(report.active_manifest);
+  expect(actionsIn(ingredient?.['active_manifest'])?.[0]).toMatchObject({
+    action: 'c2pa.created',
+    parameters: { model: 'tiny-shapes' },
+  });
   await page.getByRole('dialog', { name: 'Image details' }).getByRole('button', { name: 'Close' }).click();
 
   // A reload keeps it (OPFS), offered in the Hires. fix menu too.
