@@ -7,7 +7,6 @@
  */
 import { CancelledError, generate as runPipeline, previewOf } from '../pipeline/generate.ts';
 import { generateRequestFrom } from '../pipeline/request.ts';
-import { progressThrottle } from './progress-throttle.ts';
 import {
   EngineError,
   type Backend,
@@ -194,12 +193,10 @@ export function createEngine(deps: EngineDeps) {
     );
     const images = params.interpolation ? params.interpolation.frames : pipelineRequest.seeds.length;
     let runMsAtImageStart = stats.sessionRunMs;
-    const progressDue = progressThrottle(deps.now);
     await runPipeline(model, pipelineRequest, {
       clock: deps.now,
       isCancelled: () => cancelled.has(request.job),
       onStep: ({ image, step, steps, latents }) => {
-        if (!progressDue(step === steps)) return;
         post({
           type: 'progress',
           job: request.job,

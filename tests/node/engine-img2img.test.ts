@@ -43,9 +43,7 @@ describe('engine: image to image', () => {
     });
     await h.settled(3);
     const progress = h.of(3).filter((e) => e.type === 'progress');
-    // strength 0.5 of 6 steps: 3 steps run, the last one always reported
-    expect(new Set(progress.map((e) => e.type === 'progress' && e.steps))).toEqual(new Set([3]));
-    expect(progress.at(-1)).toMatchObject({ step: 3, steps: 3 });
+    expect(progress.map((e) => e.type === 'progress' && e.steps)).toEqual([3, 3, 3]); // strength 0.5 of 6 steps
     expect(h.of(3).at(-1)?.type).toBe('done');
 
     h.send({
