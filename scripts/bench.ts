@@ -164,7 +164,8 @@ async function benchBrowser(browser: Browser): Promise<BrowserFigures> {
       await page.waitForSelector('[aria-label="Engine status"][data-phase="ready"]', { timeout: 120_000 });
       const status = await page.textContent('[aria-label="Engine status"]');
       const timings: PhaseTimings[] = [];
-      const reps = backend === 'webgpu' ? 2 : quick ? 3 : 5;
+      // WASM: 8 warm runs, so the overhead median holds against a shared machine's load.
+      const reps = backend === 'webgpu' ? 2 : quick ? 3 : 9;
       for (let r = 0; r < reps; r++) {
         // WASM runs the Node step count (per-step figures compare like for like); SwiftShader's
         // WebGPU, most of a second per U-Net call here, a couple of steps.
