@@ -142,7 +142,10 @@ test('presses queue visibly; Cancel (or Esc) stops the running job within a step
 
 test('Cancel stops within one denoising step', async ({ page }) => {
   await openStudio(page, 'wasm');
-  await fillForm(page, { prompt: 'a gray ring', seed: '8', steps: 150, batch: 1 });
+  // 256×256: ~0.1 s a step here, as real models take on a GPU. At 64×64 a step (~9 ms) is shorter
+  // than the main thread's message latency under load, so the step on screen can trail the worker
+  // by more than one step and the count below would measure the page, not the cancel.
+  await fillForm(page, { prompt: 'a gray ring', seed: '8', steps: 150, batch: 1, width: 256, height: 256 });
   await generateButton(page).click();
   const progress = page.getByTestId('progress-text');
   await expect(progress).toContainText(/step [1-9]/);
