@@ -72,25 +72,46 @@ interface ParentStore {
   instanceID: string;
 }
 
-/** The source's manifest store when it reads and its active manifest validates (trust aside). */
-async function validParentStore(png: Uint8Array): Promise<ParentStore | null> {
+/** A PNG's manifest store, read and validated, with the failures that count (trust aside). */
+type StoreRead =
+  | { kind: 'none' }
+  | { kind: 'unreadable'; message: string }
+  | { kind: 'read'; store: ManifestStore; failures: ValidationResult['statusEntries'] };
+
+async function readManifestStore(png: Uint8Array): Promise<StoreRead> {
+  const unreadable = (error: unknown): StoreRead => ({
+    kind: 'unreadable',
+    message: error instanceof Error ? error.message : String(error),
+  });
+  let asset: PNG;
   try {
-    const asset = new PNG(png);
-    const jumbf = asset.getManifestJUMBF();
-    if (!jumbf) return null;
+    asset = new PNG(png);
+  } catch (error) {
+    return unreadable(error);
+  }
+  const jumbf = asset.getManifestJUMBF();
+  if (!jumbf) return { kind: 'none' };
+  try {
     const store = ManifestStore.read(SuperBox.fromBuffer(jumbf as Uint8Array<ArrayBuffer>));
     const validation = await store.validate(asset);
-    const failed = validation.statusEntries.some(
+    // c2pa-ts reports signingCredential.trusted without a trust list; trust is decided by readC2pa.
+    const failures = validation.statusEntries.filter(
       (e) => !e.success && e.code !== ValidationStatusCode.SigningCredentialTrusted,
     );
-    const active = store.getActiveManifest();
-    const label = active?.label;
-    const instanceID = active?.claim?.instanceID;
-    if (failed || !label || !instanceID) return null;
-    return { store, label, instanceID };
-  } catch {
-    return null;
+    return { kind: 'read', store, failures };
+  } catch (error) {
+    return unreadable(error);
   }
+}
+
+/** The source's manifest store when it reads and its active manifest validates (trust aside). */
+async function validParentStore(png: Uint8Array): Promise<ParentStore | null> {
+  const read = await readManifestStore(png);
+  if (read.kind !== 'read' || read.failures.length > 0) return null;
+  const active = read.store.getActiveManifest();
+  const label = active?.label;
+  const instanceID = active?.claim?.instanceID;
+  return label && instanceID ? { store: read.store, label, instanceID } : null;
 }
 
 function signerOf(identity: SigningIdentity): Signer {
@@ -319,32 +340,15 @@ async function ingredientsOf(store: ManifestStore, manifest: Manifest | undefine
  * trusts (none by default: the studio ships no C2PA trust list).
  */
 export async function readC2pa(png: Uint8Array, trustAnchors: readonly string[] = []): Promise<C2paReadResult> {
-  let asset: PNG;
-  try {
-    asset = new PNG(png);
-  } catch (error) {
-    return { kind: 'unreadable', message: error instanceof Error ? error.message : String(error) };
-  }
-  const jumbf = asset.getManifestJUMBF();
-  if (!jumbf) return { kind: 'none' };
-  let store: ManifestStore;
-  let validation: ValidationResult;
-  try {
-    store = ManifestStore.read(SuperBox.fromBuffer(jumbf as Uint8Array<ArrayBuffer>));
-    validation = await store.validate(asset);
-  } catch (error) {
-    return { kind: 'unreadable', message: error instanceof Error ? error.message : String(error) };
-  }
+  const read = await readManifestStore(png);
+  if (read.kind !== 'read') return read;
+  const { store, failures } = read;
   const manifest = store.getActiveManifest();
   const claim = manifest?.claim;
   const signature = manifest?.signature;
   const leaf = signature?.signatureData.certificate;
   const chain = leaf ? [leaf, ...(signature?.signatureData.chainCertificates ?? [])] : [];
   const root = chain.at(-1);
-  // c2pa-ts reports signingCredential.trusted without a trust list; trust is decided below.
-  const failures = validation.statusEntries.filter(
-    (e) => !e.success && e.code !== ValidationStatusCode.SigningCredentialTrusted,
-  );
   const problems = failures.map((e) => (e.explanation ? `${e.code}: ${e.explanation}` : e.code));
   if (chain.length > 0) problems.push(...(await chainProblems(chain, new Date())));
   const actions: C2paAction[] = [];
