@@ -1,3 +1,9 @@
+/**
+ * A catalog id (a model's or an upscaler's), as written or namespaced by a `?catalog=` host
+ * ("mirror.example/realesr"): anchored, no nested repetition, so checking it is linear.
+ */
+export const CATALOG_ID_PATTERN = /^[A-Za-z0-9][^\s\\"<>]{0,199}$/;
+
 /** The limits every layer enforces on what a person types, imports or asks to run. */
 export const LIMITS = {
   steps: { min: 1, max: 150 },

@@ -4,6 +4,7 @@
  * a txt2img job, and what an upscaled gallery image records (A1111 extras' postprocessing keys).
  * Pure: the UI, the worker and the CLI validate and label these the same way.
  */
+import { CATALOG_ID_PATTERN } from './limits.ts';
 
 /** How an engine reaches one upscaler. */
 export type UpscalerRef =
@@ -49,7 +50,7 @@ export const UPSCALERS: readonly UpscalerInfo[] = [
  * "mirror.example/realesr"). Whether it is downloaded is the state's question (src/state/upscalers.ts).
  */
 export const isUpscalerId = (id: unknown): id is string =>
-  typeof id === 'string' && (UPSCALERS.some((u) => u.id === id) || /^[A-Za-z0-9][^\s\\"<>]{0,199}$/.test(id));
+  typeof id === 'string' && (UPSCALERS.some((u) => u.id === id) || CATALOG_ID_PATTERN.test(id));
 
 export const upscalerLabel = (id: string) => UPSCALERS.find((u) => u.id === id)?.label ?? id;
 

@@ -175,15 +175,8 @@ type DownloadTarget =
   | { kind: 'model'; model: CatalogModel; bytes: number; job: DownloadJob }
   | { kind: 'upscaler'; model: CatalogUpscaler; bytes: number; job: DownloadJob };
 
-/** Adds upscalers by id; as with models, a built-in entry is never replaced by another. */
-function mergeUpscalers(current: CatalogUpscaler[], incoming: CatalogUpscaler[]): CatalogUpscaler[] {
-  const byId = new Map(current.map((u) => [u.id, u]));
-  for (const u of incoming) if (!byId.has(u.id) || byId.get(u.id)?.catalogOrigin !== undefined) byId.set(u.id, u);
-  return [...byId.values()];
-}
-
 /** Adds entries; a built-in one is never replaced (model-catalog.ts `mergeCatalog`). */
-function mergeInto(catalog: CatalogModel[], list: CatalogModel[]): CatalogModel[] {
+function mergeInto<T extends { id: string; builtIn?: true }>(catalog: T[], list: T[]): T[] {
   return mergeCatalog(catalog, list).catalog;
 }
 
@@ -336,7 +329,7 @@ export const createModelsSlice: StateCreator<Studio, [], [], ModelsSlice> = (set
           const { catalog, refused } = mergeCatalog(get().models.catalog, list);
           patch((m) => ({
             catalog,
-            upscalers: mergeUpscalers(m.upscalers, upscalers),
+            upscalers: mergeInto(m.upscalers, upscalers),
             catalogIds: [...m.catalogIds, ...list.map((x) => x.id), ...upscalers.map((x) => x.id)],
             ...(refused.length > 0
               ? { catalogError: `Ignored catalog entries that would replace built-in models: ${refused.join(', ')}.` }
@@ -390,7 +383,7 @@ export const createModelsSlice: StateCreator<Studio, [], [], ModelsSlice> = (set
       const room = await estimate();
       patch((m) => ({
         catalog: extra.length > 0 ? mergeInto(m.catalog, extra) : m.catalog,
-        upscalers: extraUpscalers.length > 0 ? mergeUpscalers(m.upscalers, extraUpscalers) : m.upscalers,
+        upscalers: extraUpscalers.length > 0 ? mergeInto(m.upscalers, extraUpscalers) : m.upscalers,
         stored: Object.fromEntries(result.models.map((s) => [s.id, s])),
         storage: { ...m.storage, usage: room?.usage ?? null, quota: room?.quota ?? null, modelBytes: result.usage },
       }));

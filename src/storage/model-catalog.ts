@@ -6,6 +6,7 @@
  * model_index.json must name a U-Net, and each file's size is read with HEAD (or a one-byte
  * Range request when HEAD gives none).
  */
+import { CATALOG_ID_PATTERN } from '../protocol/limits.ts';
 import type { DownloadFile, DownloadJob } from './model-downloader.ts';
 
 export interface CatalogFile {
@@ -111,8 +112,6 @@ export const MAX_CATALOG_BYTES = 1 << 20;
 /** Most models one catalog may list. */
 export const MAX_CATALOG_MODELS = 200;
 
-export const ID_PATTERN = /^[A-Za-z0-9][^\s\\"<>]{0,199}$/;
-
 /**
  * Parses catalog JSON; `base` resolves relative folder URLs (the app's own models). `trust` says
  * who wrote it (see {@link CatalogTrust}); the default is the studio's own catalog. Throws an
@@ -124,26 +123,14 @@ export function parseCatalog(json: unknown, base: string, trust: CatalogTrust = 
   if (!isRecord(json) || !Array.isArray(json['models'])) throw new Error('catalog: expected { "models": [...] }');
   if (json['models'].length > MAX_CATALOG_MODELS)
     throw new Error(`catalog: lists ${json['models'].length} models; at most ${MAX_CATALOG_MODELS} are read`);
-  const origin = trust.kind === 'extra' ? new URL(trust.url, base).host : null;
-  const seen = new Set<string>();
+  const identify = catalogIdentities(base, trust, 'model');
   return json['models'].map((m): CatalogModel => {
     if (!isRecord(m)) throw new Error('catalog: each model must be an object');
-    const declared = str(m['id'], 'model id');
-    if (!ID_PATTERN.test(declared))
-      throw new Error(`catalog: model id ${JSON.stringify(declared.slice(0, 60))} is not a valid id`);
-    if (trust.kind !== 'built-in' && m['kind'] === 'app')
-      throw new Error(
-        `catalog: ${JSON.stringify(declared)} declares kind "app"; only the studio's own catalog ships models with the app`,
-      );
-    const id = origin ? `${origin}/${declared}` : declared;
-    if (seen.has(id)) throw new Error(`catalog: the id ${JSON.stringify(declared)} appears twice`);
-    seen.add(id);
+    const { declared, id, origin } = identify(m);
     const repo = typeof m['repo'] === 'string' ? m['repo'] : undefined;
-    const revision = typeof m['revision'] === 'string' ? m['revision'] : 'main';
-    const rawBase =
-      typeof m['baseUrl'] === 'string' ? m['baseUrl'] : repo ? huggingFaceResolveUrl(repo, '', revision) : null;
+    const rawBase = declaredFolder(m, repo);
     if (!rawBase) throw new Error(`catalog: ${id} needs a baseUrl or a repo`);
-    const baseUrl = new URL(rawBase.endsWith('/') ? rawBase : `${rawBase}/`, base).href;
+    const baseUrl = new URL(rawBase, base).href;
     const kind = m['kind'] === 'app' ? 'app' : 'remote';
     const files = Array.isArray(m['files']) ? m['files'].map((f) => parseFile(f, id)) : [];
     if (kind === 'remote' && files.length === 0) throw new Error(`catalog: ${id} lists no files`);
@@ -203,14 +190,46 @@ export function parseCatalog(json: unknown, base: string, trust: CatalogTrust = 
 }
 
 /**
+ * The trust rules every catalog entry (model or upscaler) passes, for one catalog document: a
+ * valid id; `kind: "app"` only in the studio's own catalog; an extra catalog's ids namespaced
+ * with its host (`origin`), so they never equal a built-in id; no id twice.
+ */
+export function catalogIdentities(base: string | null, trust: CatalogTrust, what: 'model' | 'upscaler') {
+  const origin = trust.kind === 'extra' ? new URL(trust.url, base ?? undefined).host : null;
+  const seen = new Set<string>();
+  return (entry: Record<string, unknown>): { declared: string; id: string; origin: string | null } => {
+    const declared = str(entry['id'], `${what} id`);
+    if (!CATALOG_ID_PATTERN.test(declared))
+      throw new Error(`catalog: ${what} id ${JSON.stringify(declared.slice(0, 60))} is not a valid id`);
+    if (trust.kind !== 'built-in' && entry['kind'] === 'app')
+      throw new Error(
+        `catalog: ${JSON.stringify(declared)} declares kind "app"; only the studio's own catalog ships ${what}s with the app`,
+      );
+    const id = origin ? `${origin}/${declared}` : declared;
+    if (seen.has(id)) throw new Error(`catalog: the id ${JSON.stringify(declared)} appears twice`);
+    seen.add(id);
+    return { declared, id, origin };
+  };
+}
+
+/** An entry's folder as declared (`baseUrl`, else its Hugging Face repo), ending in "/"; null if none. */
+export function declaredFolder(entry: Record<string, unknown>, repo: string | undefined): string | null {
+  const revision = typeof entry['revision'] === 'string' ? entry['revision'] : 'main';
+  const raw =
+    typeof entry['baseUrl'] === 'string' ? entry['baseUrl'] : repo ? huggingFaceResolveUrl(repo, '', revision) : null;
+  if (raw === null || raw === '') return null;
+  return raw.endsWith('/') ? raw : `${raw}/`;
+}
+
+/**
  * Adds `incoming` entries to `current`: a new id is added, an id already listed is replaced by
  * the newer entry, except that a built-in entry is never replaced or shadowed (an entry that
- * would is dropped and reported in `refused`).
+ * would is dropped and reported in `refused`). Models and upscalers alike.
  */
-export function mergeCatalog(
-  current: readonly CatalogModel[],
-  incoming: readonly CatalogModel[],
-): { catalog: CatalogModel[]; refused: string[] } {
+export function mergeCatalog<T extends { id: string; builtIn?: true }>(
+  current: readonly T[],
+  incoming: readonly T[],
+): { catalog: T[]; refused: string[] } {
   const byId = new Map(current.map((m) => [m.id, m]));
   const refused: string[] = [];
   for (const m of incoming) {
@@ -235,17 +254,22 @@ export async function readCatalogResponse(response: Response): Promise<unknown> 
   }
 }
 
-/** Total bytes of a model's files (exact where known, approximate otherwise). */
-export const modelBytes = (model: CatalogModel) => model.files.reduce((n, f) => n + (f.size ?? f.approxSize ?? 0), 0);
+/** Total bytes of a model's (or an upscaler's) files (exact where known, approximate otherwise). */
+export const modelBytes = (model: { files: readonly CatalogFile[] }) =>
+  model.files.reduce((n, f) => n + (f.size ?? f.approxSize ?? 0), 0);
 
-export function downloadJobOf(model: CatalogModel): DownloadJob {
-  const files: DownloadFile[] = model.files.map((f) => ({
+/** What the downloader fetches for an entry's files: its own URL, or `<baseUrl><path>`. */
+export function downloadFilesOf(entry: { files: readonly CatalogFile[]; baseUrl: string }): DownloadFile[] {
+  return entry.files.map((f) => ({
     path: f.path,
-    url: f.url ?? new URL(f.path, model.baseUrl).href,
+    url: f.url ?? new URL(f.path, entry.baseUrl).href,
     size: f.size ?? null,
     sha256: f.sha256 ?? null,
   }));
-  return { modelId: model.id, files, entry: model };
+}
+
+export function downloadJobOf(model: CatalogModel): DownloadJob {
+  return { modelId: model.id, files: downloadFilesOf(model), entry: model };
 }
 
 /**

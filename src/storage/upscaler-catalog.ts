@@ -8,7 +8,15 @@
  * (marked `entryType: "upscaler"`) so it is listed again offline.
  */
 import type { DownloadJob } from './download-types.ts';
-import { huggingFaceResolveUrl, ID_PATTERN, parseFile, type CatalogFile, type CatalogTrust } from './model-catalog.ts';
+import {
+  catalogIdentities,
+  declaredFolder,
+  downloadFilesOf,
+  modelBytes,
+  parseFile,
+  type CatalogFile,
+  type CatalogTrust,
+} from './model-catalog.ts';
 
 export const UPSCALER_GRAPH_PATH = 'upscaler/model.onnx';
 
@@ -28,6 +36,8 @@ export interface CatalogUpscaler {
   verified: boolean;
   /** The catalog host an entry from elsewhere came from. */
   catalogOrigin?: string;
+  /** Only on the studio's own catalog's entries: nothing else may replace them (`mergeCatalog`). */
+  builtIn?: true;
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -49,21 +59,11 @@ export function parseUpscalerCatalog(
   if (list === undefined) return [];
   if (!Array.isArray(list) || list.length > MAX_UPSCALERS)
     throw new Error(`catalog: "upscalers" must be a list of at most ${MAX_UPSCALERS}`);
-  const origin = trust.kind === 'extra' ? new URL(trust.url, base ?? undefined).host : null;
-  const seen = new Set<string>();
+  const identify = catalogIdentities(base, trust, 'upscaler');
   return list.map((u): CatalogUpscaler => {
     if (!isRecord(u) || typeof u['id'] !== 'string' || typeof u['name'] !== 'string')
       throw new Error('catalog: an upscaler needs an id and a name');
-    const declared = u['id'];
-    if (!ID_PATTERN.test(declared))
-      throw new Error(`catalog: upscaler id ${JSON.stringify(declared.slice(0, 60))} is not a valid id`);
-    const id = origin ? `${origin}/${declared}` : declared;
-    if (seen.has(id)) throw new Error(`catalog: the upscaler id ${JSON.stringify(declared)} appears twice`);
-    seen.add(id);
-    if (trust.kind !== 'built-in' && u['kind'] === 'app')
-      throw new Error(
-        `catalog: upscaler ${JSON.stringify(declared)} declares kind "app"; only the studio's own catalog ships upscalers with the app`,
-      );
+    const { declared, id, origin } = identify(u);
     const scale = u['scale'];
     if (typeof scale !== 'number' || !Number.isInteger(scale) || scale < 1 || scale > 8)
       throw new Error(`catalog: upscaler ${declared} has no valid scale (1…8)`);
@@ -71,11 +71,8 @@ export function parseUpscalerCatalog(
     if (!files.some((f) => f.path === UPSCALER_GRAPH_PATH))
       throw new Error(`catalog: upscaler ${declared} lists no ${UPSCALER_GRAPH_PATH}`);
     const repo = typeof u['repo'] === 'string' ? u['repo'] : undefined;
-    const revision = typeof u['revision'] === 'string' ? u['revision'] : 'main';
-    const rawBase =
-      typeof u['baseUrl'] === 'string' ? u['baseUrl'] : repo ? huggingFaceResolveUrl(repo, '', revision) : '';
-    const slashed = rawBase === '' || rawBase.endsWith('/') ? rawBase : `${rawBase}/`;
-    const baseUrl = base && slashed !== '' ? new URL(slashed, base).href : slashed;
+    const folder = declaredFolder(u, repo) ?? '';
+    const baseUrl = base && folder !== '' ? new URL(folder, base).href : folder;
     const kind = u['kind'] === 'app' ? 'app' : 'remote';
     if (kind === 'remote' && baseUrl === '' && files.some((f) => !f.url))
       throw new Error(`catalog: upscaler ${declared} needs a baseUrl, a repo or a url per file`);
@@ -91,6 +88,7 @@ export function parseUpscalerCatalog(
       files,
       verified: u['verified'] !== false,
     };
+    if (trust.kind === 'built-in') entry.builtIn = true;
     if (typeof u['license'] === 'string') entry.license = u['license'];
     if (repo) entry.repo = repo;
     if (origin) entry.catalogOrigin = origin;
@@ -101,7 +99,7 @@ export function parseUpscalerCatalog(
 }
 
 /** Bytes of an upscaler's files (exact where known, approximate otherwise). */
-export const upscalerBytes = (u: CatalogUpscaler) => u.files.reduce((n, f) => n + (f.size ?? f.approxSize ?? 0), 0);
+export const upscalerBytes: (u: CatalogUpscaler) => number = modelBytes;
 
 /** Marks a stored entry as an upscaler's, so the model list never reads it as a diffusion model. */
 export const UPSCALER_ENTRY_TYPE = 'upscaler';
@@ -122,12 +120,7 @@ export function storedUpscalerOf(entry: unknown): CatalogUpscaler | null {
 export function downloadJobOfUpscaler(upscaler: CatalogUpscaler): DownloadJob {
   return {
     modelId: upscaler.id,
-    files: upscaler.files.map((f) => ({
-      path: f.path,
-      url: f.url ?? new URL(f.path, upscaler.baseUrl).href,
-      size: f.size ?? null,
-      sha256: f.sha256 ?? null,
-    })),
+    files: downloadFilesOf(upscaler),
     entry: { ...upscaler, entryType: UPSCALER_ENTRY_TYPE },
   };
 }
