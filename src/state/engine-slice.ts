@@ -105,25 +105,26 @@ export const createEngineSlice: StateCreator<Studio, [], [], EngineSlice> = (set
   /** The job's Hires. fix: its own params' (an X/Y/Z cell's) when it has them, else the form's. */
   const hiresOf = (extras: JobExtras) =>
     extras.params && 'hires' in extras.params ? extras.params.hires : get().params.hires;
-  /** Adds the Hires. fix upscaler's model reference to a job when it asks for a model one. */
-  const withHires = (extras: JobExtras): JobExtras => {
+  /**
+   * The job with its Hires. fix upscaler's model reference added when it asks for a model one;
+   * null (and a notice saying why) when that upscaler cannot run here (not downloaded, deleted).
+   */
+  const withHires = (extras: JobExtras): JobExtras | null => {
     const hires = hiresOf(extras);
-    const ref = hires ? upscalerRefFor(hires.upscaler, get().models) : null;
-    return ref?.kind === 'model' ? { ...extras, upscaler: ref } : extras;
-  };
-
-  /** Why a job's Hires. fix upscaler cannot run (not downloaded, deleted), or null. */
-  const hiresUpscalerProblem = (extras: JobExtras): string | null => {
-    const hires = hiresOf(extras);
-    if (!hires || hires.upscaler === 'latent' || upscalerRefFor(hires.upscaler, get().models)) return null;
+    if (!hires || hires.upscaler === 'latent') return extras;
+    const ref = upscalerRefFor(hires.upscaler, get().models);
+    if (ref) return ref.kind === 'model' ? { ...extras, upscaler: ref } : extras;
     const choice = upscalerChoices(get().models).find((c) => c.id === hires.upscaler);
-    return choice?.reason ?? `The Hires upscaler "${hires.upscaler}" is not available here; choose another.`;
+    get().notify({
+      kind: 'error',
+      text: choice?.reason ?? `The Hires upscaler "${hires.upscaler}" is not available here; choose another.`,
+    });
+    return null;
   };
-  /** Refuses a job whose Hires. fix needs an upscaler that is not there, saying so. */
-  const hiresReady = (extras: JobExtras = {}): boolean => {
-    const problem = hiresUpscalerProblem(extras);
-    if (problem) get().notify({ kind: 'error', text: problem });
-    return problem === null;
+  /** Queues a generate job through `enqueue` once its Hires. fix is ready; false when refused. */
+  const queueWithHires = (extras: JobExtras, enqueue: typeof enqueueGenerate): boolean => {
+    const job = withHires(extras);
+    return job !== null && connected().run((s) => enqueue(s, SAMPLER_IDS, job)).accepted;
   };
 
   const connected = (): EngineBridge => {
@@ -174,10 +175,8 @@ export const createEngineSlice: StateCreator<Studio, [], [], EngineSlice> = (set
       const current = get().currentModel;
       if (current) get().loadModel(current.model, backend ?? current.backend, { defaults: current.defaults });
     },
-    generate: () =>
-      hiresReady() && connected().run((s) => enqueueGenerate(s, SAMPLER_IDS, withHires(get().jobInput()))).accepted,
-    generateLatest: () =>
-      hiresReady() && connected().run((s) => enqueueLatest(s, SAMPLER_IDS, withHires(get().jobInput()))).accepted,
+    generate: () => queueWithHires(get().jobInput(), enqueueGenerate),
+    generateLatest: () => queueWithHires(get().jobInput(), enqueueLatest),
     upscaleGalleryImage(id, pixels, scale, upscalerId) {
       const item = get().gallery.find((i) => i.id === id);
       const upscaler = upscalerRefFor(upscalerId, get().models);
@@ -195,8 +194,7 @@ export const createEngineSlice: StateCreator<Studio, [], [], EngineSlice> = (set
     cancelJob: () => void bridge?.run(requestCancel),
     clearQueue: () => set(clearQueue(get()).state),
     removeQueuedJob: (id) => set(removeQueued(get(), id).state),
-    generateWith: (extras) =>
-      hiresReady(extras) && connected().run((s) => enqueueGenerate(s, SAMPLER_IDS, withHires(extras))).accepted,
+    generateWith: (extras) => queueWithHires(extras, enqueueGenerate),
     requestTokenCount(delayMs = 120) {
       if (countTimer) clearTimeout(countTimer);
       countTimer = setTimeout(() => {
