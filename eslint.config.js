@@ -63,16 +63,7 @@ export default tseslint.config(
             {
               // C2PA signing and reading: WebCrypto, IndexedDB, the C2PA library; no app layers.
               target: 'src/provenance',
-              from: [
-                'src/ui',
-                'src/state',
-                'src/worker',
-                'src/runtime',
-                'src/storage',
-                'src/app',
-                'src/pwa',
-                'src/cli',
-              ],
+              from: IMPURE.filter((layer) => layer !== 'src/provenance'),
               message: 'src/provenance is a library for the app layers; it imports none of them.',
             },
             {

@@ -88,11 +88,8 @@ export function inMemoryEnginePort(
         source:
           ref.storage === 'opfs' && options.store
             ? storeModelSource(options.store, ref.id)
-            : fileModelSource(
-                /^https?:/.test(ref.baseUrl)
-                  ? `models/${new URL(ref.baseUrl).pathname.split('/').filter(Boolean).pop() ?? ''}`
-                  : ref.baseUrl,
-              ),
+            : // the app serves models/ at its root: http://localhost/models/x/ is the folder models/x/
+              fileModelSource(/^https?:/.test(ref.baseUrl) ? new URL(ref.baseUrl).pathname.slice(1) : ref.baseUrl),
         sessionOptions: { executionProviders: ['cpu'] },
         scale: ref.scale,
       }),
