@@ -63,9 +63,12 @@ export interface LiveBenchResult {
 const DEFAULT_TEXT = 'a big red circle on a blue background';
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
-/** Builds the app into its own folder and serves it with `vite preview`; returns a stop function. */
-async function serveBuild(port: number): Promise<{ url: string; stop: () => void }> {
-  const outDir = `.e2e-dist/bench-live-${process.pid}`;
+/**
+ * Builds the app into its own folder and serves it with `vite preview` (what `npm start` serves);
+ * resolves once it answers, with a stop function. `npm run bench` serves its browser runs the same way.
+ */
+export async function serveBuild(port: number, name = 'bench-live'): Promise<{ url: string; stop: () => void }> {
+  const outDir = `.e2e-dist/${name}-${process.pid}`;
   execFileSync('npx', ['vite', 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], {
     stdio: 'inherit',
   });

@@ -13,8 +13,6 @@
  * --only parsers (just the parser figures, a few seconds).
  * The 4-step model: `npm run bench -- --model models/tiny-shapes-turbo --steps 4 --cfg 1 --skip-browser`.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Browser } from 'playwright-core';
@@ -26,7 +24,7 @@ import { loadNodeModel } from '../src/runtime/node/ort-node.ts';
 import { wasmThreadCount } from '../src/runtime/web/ort-build.ts';
 import { createScheduler, parseSchedulerConfig, SAMPLERS } from '../src/schedulers/index.ts';
 import { ensureReplica, type ReplicaArch } from '../tests/support/replicas.ts';
-import { benchLive } from './bench-live.ts';
+import { benchLive, serveBuild } from './bench-live.ts';
 import { benchParsers } from './bench-parsers.ts';
 import { benchUnetBrowser, benchUnetNode, formatUnet, unetFeedPlan } from './bench-unet.ts';
 
@@ -145,22 +143,12 @@ async function benchBrowser(browser: Browser): Promise<BrowserFigures> {
   const figures: BrowserFigures = { wasmUnetStepMs: NaN, overhead: {}, live: null };
   const browserSteps = Number(values['browser-steps']);
   console.log(`\n## Chromium (the real app via vite preview): WASM ${steps} steps, WebGPU ${browserSteps}, app's CFG`);
-  const port = 4399;
   // Its own production build, so the bench measures what `npm start` serves.
-  const outDir = `.e2e-dist/bench-${process.pid}`;
-  execFileSync('npx', ['vite', 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], {
-    stdio: 'inherit',
-  });
-  const server = spawn(
-    'npx',
-    ['vite', 'preview', '--outDir', outDir, '--strictPort', '--port', String(port), '--host', '127.0.0.1'],
-    { stdio: 'ignore', detached: true },
-  );
+  const served = await serveBuild(4399, 'bench');
   try {
-    await new Promise((r) => setTimeout(r, 2500));
     for (const backend of ['wasm', 'webgpu'] as const) {
       const page = await browser.newPage();
-      await page.goto(`http://127.0.0.1:${port}/?backend=${backend}`);
+      await page.goto(`${served.url}/?backend=${backend}`);
       await page.waitForSelector('[aria-label="Engine status"][data-phase="ready"]', { timeout: 120_000 });
       const status = await page.textContent('[aria-label="Engine status"]');
       const timings: PhaseTimings[] = [];
@@ -190,10 +178,9 @@ async function benchBrowser(browser: Browser): Promise<BrowserFigures> {
       if (backend === 'wasm') figures.wasmUnetStepMs = median(timings.slice(1).flatMap((t) => t.unetMs));
       await page.close();
     }
-    figures.live = await benchLiveFigure(browser, `http://127.0.0.1:${port}/`);
+    figures.live = await benchLiveFigure(browser, `${served.url}/`);
   } finally {
-    if (server.pid) process.kill(-server.pid);
-    rmSync(outDir, { recursive: true, force: true });
+    served.stop();
   }
   return figures;
 }
