@@ -218,15 +218,21 @@ def _junk_word(rng):
             return "" if _NO_JUNK["on"] else w
 
 
+def random_keep(rng):
+    """Which attributes a random caption mentions (the shape always is); both grammars draw it
+    the same way, in this order, so a seed gives the same choice in either."""
+    return {
+        "size": rng.random() < 0.8,
+        "position": rng.random() < 0.85,
+        "background": rng.random() < 0.85,
+        "color": rng.random() < 0.95,
+    }
+
+
 def caption(a, rng, keep=None):
     """Random training wording. Returns (text, dict of attributes actually mentioned)."""
     if keep is None:
-        keep = {
-            "size": rng.random() < 0.8,
-            "position": rng.random() < 0.85,
-            "background": rng.random() < 0.85,
-            "color": rng.random() < 0.95,
-        }
+        keep = random_keep(rng)
     pick = lambda xs: xs[rng.integers(len(xs))]
     obj = _object_np(a, keep, pick, rng)
     chunks = [obj]
@@ -275,12 +281,7 @@ def caption_v1(a, rng, keep=None):
     """The FIRST caption grammar (commit a529123), which trained the shipped U-Nets of
     models/tiny-shapes and (by distillation) tiny-shapes-turbo. Returns (text, attributes mentioned)."""
     if keep is None:
-        keep = {
-            "size": rng.random() < 0.8,
-            "position": rng.random() < 0.85,
-            "background": rng.random() < 0.85,
-            "color": rng.random() < 0.95,
-        }
+        keep = random_keep(rng)
     pick = lambda xs: xs[rng.integers(len(xs))]
     cname = lambda c: pick(COLOR_SYN.get(c, [c]))
     adjs = []
