@@ -4,22 +4,12 @@
  * seed, its own torch-exact noise, its own scheduler. Run in Node through onnxruntime-node on the
  * shipped models; a fixed-batch export falls back to one image per call.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { generate, type GenerateRequest } from '../../src/pipeline/generate.ts';
 import type { DiffusionModel, UnetModel } from '../../src/pipeline/types.ts';
-import type { LoadedModel } from '../../src/runtime/ort-model.ts';
-import { loadNodeModel } from '../../src/runtime/node/ort-node.ts';
+import { shippedModels } from '../support/shipped-models.ts';
 
-let base: LoadedModel;
-let turbo: LoadedModel;
-beforeAll(async () => {
-  base = await loadNodeModel('models/tiny-shapes');
-  turbo = await loadNodeModel('models/tiny-shapes-turbo');
-});
-afterAll(async () => {
-  await base.release();
-  await turbo.release();
-});
+const shipped = shippedModels();
 
 /** The model with its U-Net's calls recorded (batch rows per call); optionally a fixed batch axis. */
 function recorded(model: DiffusionModel, dynamicBatch = model.unet.dynamicBatch) {
@@ -62,11 +52,11 @@ describe('batch size: N images per U-Net call', () => {
       cfg: 6,
       sampler: 'euler-a',
     };
-    const together = recorded(base.model);
+    const together = recorded(shipped.base.model);
     const batched = await run(together.model, { ...request, batchSize: 3 });
     // CFG doubles the batch: uncond ×3 + cond ×3, one call per step.
     expect(together.calls).toEqual(Array<number>(6).fill(6));
-    const single = recorded(base.model);
+    const single = recorded(shipped.base.model);
     const alone = await run(single.model, { ...request, batchSize: 1 });
     expect(single.calls).toEqual(Array<number>(18).fill(2));
     expect([...batched.keys()]).toEqual(['5', '6', '7']);
@@ -91,11 +81,11 @@ describe('batch size: N images per U-Net call', () => {
       cfg: 1,
       sampler: 'euler',
     };
-    const together = recorded(turbo.model);
+    const together = recorded(shipped.turbo.model);
     // Batch size 2 over 5 images: calls of 2, 2 and 1.
     const batched = await run(together.model, { ...request, batchSize: 2 });
     expect(together.calls).toEqual([2, 2, 2, 2, 2, 2, 2, 2, 1, 1, 1, 1]);
-    const alone = await run(turbo.model, request);
+    const alone = await run(shipped.turbo.model, request);
     for (const seed of request.seeds) {
       expect(
         maxDifference(batched.get(seed) as Uint8ClampedArray, alone.get(seed) as Uint8ClampedArray),
@@ -113,10 +103,10 @@ describe('batch size: N images per U-Net call', () => {
       sampler: 'euler',
       batchSize: 2,
     };
-    const fixed = recorded(base.model, false);
+    const fixed = recorded(shipped.base.model, false);
     const images = await run(fixed.model, request);
     expect(fixed.calls).toEqual(Array<number>(12).fill(1)); // 2 images × 3 steps × (uncond, cond)
-    const alone = await run(base.model, { ...request, batchSize: 1 });
+    const alone = await run(shipped.base.model, { ...request, batchSize: 1 });
     for (const seed of request.seeds) {
       expect(
         maxDifference(images.get(seed) as Uint8ClampedArray, alone.get(seed) as Uint8ClampedArray),

@@ -5,22 +5,13 @@
  * and the empty prompt stays the unconditional embedding. Run through onnxruntime-node on the
  * shipped files, with the studio's own tokenizer and pipeline.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { analyseImage } from '../../src/eval/analyse-image.ts';
 import { txt2img } from '../../src/pipeline/txt2img.ts';
 import type { LoadedModel } from '../../src/runtime/ort-model.ts';
-import { loadNodeModel } from '../../src/runtime/node/ort-node.ts';
+import { shippedModels } from '../support/shipped-models.ts';
 
-let base: LoadedModel;
-let turbo: LoadedModel;
-beforeAll(async () => {
-  base = await loadNodeModel('models/tiny-shapes');
-  turbo = await loadNodeModel('models/tiny-shapes-turbo');
-});
-afterAll(async () => {
-  await base.release();
-  await turbo.release();
-});
+const shipped = shippedModels();
 
 /** last_hidden_state of one prompt, tokenized as the pipeline does (BOS, ids, EOS padded to 77). */
 async function embed(loaded: LoadedModel, prompt: string): Promise<Float32Array> {
@@ -46,25 +37,27 @@ const PARAPHRASES = [
 
 describe('the embedded text encoder parses phrasing', () => {
   it('gives a paraphrase exactly the embedding of the canonical caption', async () => {
-    const canonical = await embed(base, CANONICAL);
+    const canonical = await embed(shipped.base, CANONICAL);
     for (const prompt of PARAPHRASES) {
-      expect(maxAbsDiff(await embed(base, prompt), canonical), prompt).toBeLessThan(1e-5);
+      expect(maxAbsDiff(await embed(shipped.base, prompt), canonical), prompt).toBeLessThan(1e-5);
     }
   });
 
   it('tells the object colour from the background colour by the words around them', async () => {
-    const redOnBlue = await embed(base, 'blue background, a big red circle');
-    const blueOnRed = await embed(base, 'red background, a big blue circle');
-    expect(maxAbsDiff(redOnBlue, await embed(base, 'a big red circle on a blue background'))).toBeLessThan(1e-5);
+    const redOnBlue = await embed(shipped.base, 'blue background, a big red circle');
+    const blueOnRed = await embed(shipped.base, 'red background, a big blue circle');
+    expect(maxAbsDiff(redOnBlue, await embed(shipped.base, 'a big red circle on a blue background'))).toBeLessThan(
+      1e-5,
+    );
     expect(maxAbsDiff(redOnBlue, blueOnRed)).toBeGreaterThan(0.1);
   });
 
   it('ignores unknown words, and keeps the empty prompt unconditional', async () => {
-    const plain = await embed(base, 'a big green ring on a white background');
-    const withJunk = await embed(base, 'zorbly a big green ring, qwxv on a white background thanks');
+    const plain = await embed(shipped.base, 'a big green ring on a white background');
+    const withJunk = await embed(shipped.base, 'zorbly a big green ring, qwxv on a white background thanks');
     expect(maxAbsDiff(plain, withJunk)).toBeLessThan(1e-5);
-    const empty = await embed(base, '');
-    expect(maxAbsDiff(empty, await embed(base, 'zorbly qwxv'))).toBeLessThan(1e-5);
+    const empty = await embed(shipped.base, '');
+    expect(maxAbsDiff(empty, await embed(shipped.base, 'zorbly qwxv'))).toBeLessThan(1e-5);
     expect(maxAbsDiff(empty, plain)).toBeGreaterThan(0.1);
   });
 
@@ -72,7 +65,7 @@ describe('the embedded text encoder parses phrasing', () => {
     const prompt = 'the background is black and there is a big yellow square in the center';
     let analysis: ReturnType<typeof analyseImage> | null = null;
     await txt2img(
-      turbo.model,
+      shipped.turbo.model,
       { prompt, negativePrompt: '', seeds: ['7'], steps: 4, cfg: 1, sampler: 'euler', width: 64, height: 64 },
       {
         clock: () => performance.now(),

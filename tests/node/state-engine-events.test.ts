@@ -19,17 +19,10 @@ import {
 } from '../../src/state/engine-events.ts';
 import { SAMPLER_IDS } from '../../src/state/engine-slice.ts';
 import { createStudioStore } from '../../src/state/store.ts';
+import { reducerContext, tinySummary } from '../support/reducer-fixtures.ts';
 
-const context = { now: 1_700_000_000_000, samplers: SAMPLER_IDS };
-const tiny: ModelSummary = {
-  id: 'tiny-shapes',
-  width: 64,
-  height: 64,
-  sizeMultiple: 16,
-  defaultSampler: 'euler',
-  maxTokens: 77,
-  fixedSequence: false,
-};
+const context = reducerContext;
+const tiny = tinySummary;
 const turbo: ModelSummary = { ...tiny, id: 'sd-turbo', width: 512, height: 512, sizeMultiple: 64, fixedSequence: true };
 const tinyRef = { id: 'tiny-shapes', baseUrl: 'models/tiny-shapes/' };
 const turboRef = { id: 'sd-turbo', baseUrl: 'https://example.test/sd-turbo/', storage: 'opfs' as const };

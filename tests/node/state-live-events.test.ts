@@ -4,22 +4,15 @@
  * gallery; Generate jobs win; a lost engine or a failed render leaves Live free to go on.
  */
 import { describe, expect, it } from 'vitest';
-import type { EngineEvent, ModelSummary, PhaseTimings } from '../../src/protocol/messages.ts';
+import type { EngineEvent, PhaseTimings } from '../../src/protocol/messages.ts';
 import { enqueueGenerate, reduceEngineEvent, type EngineData } from '../../src/state/engine-events.ts';
 import { SAMPLER_IDS } from '../../src/state/engine-slice.ts';
 import { liveParams, requestLiveRender, type LiveVariant } from '../../src/state/live-events.ts';
 import { createStudioStore } from '../../src/state/store.ts';
+import { reducerContext, tinySummary } from '../support/reducer-fixtures.ts';
 
-const context = { now: 1_700_000_000_000, samplers: SAMPLER_IDS };
-const tiny: ModelSummary = {
-  id: 'tiny-shapes',
-  width: 64,
-  height: 64,
-  sizeMultiple: 16,
-  defaultSampler: 'euler',
-  maxTokens: 77,
-  fixedSequence: false,
-};
+const context = reducerContext;
+const tiny = tinySummary;
 const variant: LiveVariant = {
   ref: { id: 'tiny-shapes-turbo', baseUrl: 'models/tiny-shapes-turbo/' },
   name: 'Tiny Shapes Turbo',
