@@ -38,14 +38,14 @@ import {
 import type { RgbaPixels, SourceImages } from '../protocol/messages.ts';
 import { validateParams, type GenerationParams } from '../protocol/params.ts';
 import { loadNodeModel } from '../runtime/node/ort-node.ts';
-import { loadNodeUpscaler } from '../runtime/node/upscaler-node.ts';
 import type { PixelUpscaler } from '../pipeline/upscale.ts';
-import { DEFAULT_HIRES_PARAMS, EMBEDDED_SR_ID, upscalerLabel } from '../protocol/upscale-params.ts';
+import { DEFAULT_HIRES_PARAMS, EMBEDDED_SR_ID } from '../protocol/upscale-params.ts';
 import { GENERATOR_NAME } from '../provenance/c2pa.ts';
 import { createPngSigner } from '../provenance/png-signer.ts';
 import { SAMPLERS } from '../schedulers/index.ts';
 import { readArgs } from './args.ts';
 import { fileIdentityStore } from './c2pa-identity-file.ts';
+import { loadCliUpscaler } from './upscaler-choice.ts';
 import { runXyzFromCli } from './xyz.ts';
 
 const DEFAULT_MODEL = 'models/tiny-shapes';
@@ -178,17 +178,7 @@ async function main() {
       denoisingStrength: Number(str('hires-denoise')),
     };
     if (choice !== 'latent' && choice !== 'lanczos') {
-      const loadedSr = await loadNodeUpscaler(choice === EMBEDDED_SR_ID ? 'models/tiny-shapes-sr' : choice);
-      hiresModel = {
-        id: params.hires.upscaler,
-        upscaler: {
-          kind: 'model',
-          name: upscalerLabel(params.hires.upscaler),
-          model: loadedSr.model,
-          tiles: loadedSr.tiles,
-        },
-        release: () => loadedSr.release(),
-      };
+      hiresModel = { id: params.hires.upscaler, ...(await loadCliUpscaler(choice)) };
     }
   }
   const issues = validateParams(params, { samplers: SAMPLERS.map((s) => s.id), sizeMultiple: summary.sizeMultiple });

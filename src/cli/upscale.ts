@@ -12,22 +12,20 @@
  * as `c2pa.created` with the model its `parameters` name, then `c2pa.resized`.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { basename, resolve } from 'node:path';
+import { basename } from 'node:path';
 import { PNG } from 'pngjs';
 import pkg from '../../package.json' with { type: 'json' };
 import { parseInfotext } from '../metadata/infotext.ts';
 import { readPngText, withPngText } from '../metadata/png-text.ts';
 import { postprocessingText } from '../metadata/upscale-infotext.ts';
-import { upscaleImage, type PixelUpscaler } from '../pipeline/upscale.ts';
-import { EMBEDDED_SR_ID, upscaleProblem, upscalerLabel } from '../protocol/upscale-params.ts';
+import { upscaleImage } from '../pipeline/upscale.ts';
+import { EMBEDDED_SR_ID, upscaleProblem } from '../protocol/upscale-params.ts';
 import { parseDecimal } from '../protocol/params.ts';
 import { GENERATOR_NAME } from '../provenance/c2pa.ts';
 import { createPngSigner } from '../provenance/png-signer.ts';
-import { loadNodeUpscaler } from '../runtime/node/upscaler-node.ts';
 import { readArgs } from './args.ts';
 import { fileIdentityStore } from './c2pa-identity-file.ts';
-
-const EMBEDDED_DIR = 'models/tiny-shapes-sr';
+import { loadCliUpscaler } from './upscaler-choice.ts';
 
 async function main() {
   const args = readArgs({
@@ -55,20 +53,10 @@ async function main() {
     process.exitCode = 2;
     return;
   }
-  const choice = String(args.upscaler);
-  let upscaler: PixelUpscaler;
-  let release = async () => {};
-  if (choice === 'lanczos') {
-    upscaler = { kind: 'lanczos', name: 'Lanczos' };
-  } else {
-    const dir = choice === EMBEDDED_SR_ID ? EMBEDDED_DIR : choice;
-    const loaded = await loadNodeUpscaler(dir);
-    const tile = args.tile ? Number(args.tile) : loaded.tiles.tile;
-    const overlap = args.overlap ? Number(args.overlap) : loaded.tiles.overlap;
-    const name = choice === EMBEDDED_SR_ID ? upscalerLabel(EMBEDDED_SR_ID) : basename(resolve(dir));
-    upscaler = { kind: 'model', name, model: loaded.model, tiles: { tile, overlap } };
-    release = () => loaded.release();
-  }
+  const { upscaler, release } = await loadCliUpscaler(String(args.upscaler), {
+    ...(args.tile ? { tile: Number(args.tile) } : {}),
+    ...(args.overlap ? { overlap: Number(args.overlap) } : {}),
+  });
   const t0 = performance.now();
   const source = {
     data: new Uint8ClampedArray(png.data.buffer, png.data.byteOffset, png.data.length),
